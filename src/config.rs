@@ -1,0 +1,1 @@
+//! Configuration: TOML, layered CLI > file > defaults, validated at load.

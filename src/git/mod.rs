@@ -1,0 +1,1 @@
+//! Git operations on the operator's repository (git2).

@@ -1,0 +1,1 @@
+//! The pure incident model: events folded into state. No I/O.

@@ -1,0 +1,17 @@
+//! breakglass: a guided, time-boxed, audited emergency push past branch protection.
+//!
+//! Dependencies flow one way: the views (`cli`, later `tui`) call the orchestrator, which
+//! calls the adapters (`forge`, `git`, `audit`), which use the pure model (`incident`,
+//! `runbook`). See DESIGN.md in the shared folder for the whole picture.
+
+pub mod audit;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod forge;
+pub mod git;
+pub mod incident;
+pub mod paths;
+pub mod runbook;
+pub mod secret;
+pub mod text;
