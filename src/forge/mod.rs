@@ -3,6 +3,9 @@
 //!
 //! Nothing in here knows about incidents, the audit log or the terminal.
 
+pub mod github;
+pub mod token;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
