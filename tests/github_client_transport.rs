@@ -561,3 +561,36 @@ async fn an_unreachable_forge_is_named_in_the_error() {
     // Connection failures are retried with backoff before giving up.
     assert_eq!(h.sleeper.waits().len(), 3);
 }
+
+#[tokio::test]
+async fn redirects_are_followed_only_under_the_api_base() {
+    let server = Server::start(vec![]).await;
+    server.script.answers.lock().unwrap().extend([
+        // A renamed repository: GitHub answers 301 with the new location.
+        answer(301, json!({"message": "Moved Permanently"}))
+            .header("location", format!("{}/repositories/42", server.url)),
+        answer(200, json!({"id": 42, "full_name": "acme/api2"})),
+        // A redirect that leaves the API is not followed.
+        answer(307, json!({"message": "Temporary Redirect"}))
+            .header("location", "https://elsewhere.example.com/steal"),
+    ]);
+    let h = client_for(&server.url, Duration::from_secs(5));
+    let moved = h.client.get_repo(&repo()).await.unwrap();
+    assert_eq!(moved["id"], 42);
+    let error = h
+        .client
+        .put_protection(&repo(), "main", &json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ForgeError::Http { status: 307, .. }),
+        "{error:?}"
+    );
+    let received = server.received();
+    assert_eq!(received.len(), 3);
+    assert_eq!(received[1].uri, "/repositories/42");
+    assert!(
+        received[1].headers.get("authorization").is_some(),
+        "same-host redirects keep the token"
+    );
+}

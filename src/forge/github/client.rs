@@ -91,6 +91,8 @@ enum NoAnswer {
     Connect(String),
     /// The connection broke after the request may have been sent.
     Broken(String),
+    /// The request cannot be addressed at all; retrying cannot help.
+    Unsendable(ForgeError),
 }
 
 impl GitHubClient {
@@ -154,7 +156,7 @@ impl GitHubClient {
         let mut budget = RetryBudget::default();
         loop {
             budget.attempts += 1;
-            let decision = match self.send_once(request).await {
+            let decision = match self.send_following_redirects(request).await {
                 Ok(response) => {
                     let class = classify(
                         response.status,
@@ -192,6 +194,7 @@ impl GitHubClient {
                         }
                     }
                 }
+                Err(NoAnswer::Unsendable(error)) => return Err(error),
                 Err(failure) => {
                     let decision = match failure {
                         // Nothing reached the forge: resending cannot duplicate anything.
@@ -230,7 +233,8 @@ impl GitHubClient {
     /// matching `ForgeError`.
     pub async fn execute(&self, request: &Request) -> Result<Response, ForgeError> {
         let (response, attempts) = self.send(request).await?;
-        if response.status >= 400 {
+        // A 3xx here is a redirect we would not follow (see `send_following_redirects`).
+        if response.status >= 300 {
             return Err(error_for(
                 &response,
                 &request.scope,
@@ -259,6 +263,7 @@ impl GitHubClient {
                 detail,
                 maybe_applied: writes,
             },
+            NoAnswer::Unsendable(error) => error,
         }
     }
 
@@ -276,10 +281,37 @@ impl GitHubClient {
             })
     }
 
+    /// Follows up to three 301/302/307/308 redirects that stay under the API base (GitHub
+    /// redirects renamed repositories and branches), resending the same method and body.
+    /// A redirect elsewhere is returned as the final answer and never followed, so the
+    /// token and the body go only to the API the operator configured.
+    async fn send_following_redirects(&self, request: &Request) -> Result<Response, NoAnswer> {
+        let mut current = request.clone();
+        for _ in 0..3 {
+            let response = self.send_once(&current).await?;
+            if !matches!(response.status, 301 | 302 | 307 | 308) {
+                return Ok(response);
+            }
+            let Some(location) = response.header("location") else {
+                return Ok(response);
+            };
+            let target = if location.starts_with('/') {
+                format!("{}{location}", origin_of(&self.base))
+            } else {
+                location.to_owned()
+            };
+            match self.follow(&current, &target) {
+                Ok(next) => current = next,
+                Err(_) => return Ok(response),
+            }
+        }
+        self.send_once(&current).await
+    }
+
     async fn send_once(&self, request: &Request) -> Result<Response, NoAnswer> {
         let uri = self
             .uri_for(&request.path_and_query())
-            .map_err(|e| NoAnswer::Connect(e.to_string()))?;
+            .map_err(NoAnswer::Unsendable)?;
         let attempt = async {
             let crab = &self.crab;
             let body = request.body.as_ref();
@@ -316,6 +348,15 @@ impl GitHubClient {
             headers,
             json,
         })
+    }
+}
+
+/// `scheme://host[:port]` of a normalised base URL.
+fn origin_of(base: &str) -> &str {
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
     }
 }
 
@@ -377,6 +418,15 @@ mod tests {
             client.uri_for("/repos/acme/api").unwrap().to_string(),
             "https://ghe.example.com/r/repos/acme/api"
         );
+    }
+
+    #[test]
+    fn origins_drop_the_base_path() {
+        assert_eq!(
+            origin_of("https://ghe.example.com/api/v3"),
+            "https://ghe.example.com"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
     }
 
     #[tokio::test]

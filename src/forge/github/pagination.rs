@@ -41,8 +41,8 @@ impl GitHubClient {
         })
     }
 
-    /// The request for a `next` link, which must stay under the API base.
-    fn follow(&self, previous: &Request, next: &str) -> Result<Request, ForgeError> {
+    /// The request for a `next` link or a redirect, which must stay under the API base.
+    pub(super) fn follow(&self, previous: &Request, next: &str) -> Result<Request, ForgeError> {
         let relative = next
             .strip_prefix(self.api_url())
             .filter(|rest| rest.starts_with('/'))

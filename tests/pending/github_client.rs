@@ -1,0 +1,267 @@
+//! The GitHub client against the sandbox forge over loopback: real requests, real JSON.
+//!
+//! PENDING: this file is not compiled yet (cargo only builds `tests/*.rs`), because
+//! `forge::sandbox` is being written in parallel. To enable it in round 2, move it to
+//! `tests/github_client.rs` and adjust `start()` / `token_of()` below if the sandbox's
+//! final API differs from the agreed one in TEAM.md; nothing else should need to change.
+
+use breakglass::forge::RepoId;
+use breakglass::forge::github::{
+    ClientOptions, CreateRefOutcome, ForgeError, GitHubClient, Marker,
+};
+use breakglass::forge::sandbox::{Sandbox, SandboxHandle, SandboxOptions};
+use breakglass::secret::Secret;
+use serde_json::{Value, json};
+
+async fn start() -> SandboxHandle {
+    Sandbox::start(SandboxOptions::default())
+        .await
+        .expect("the sandbox forge starts")
+}
+
+fn token_of(sandbox: &SandboxHandle, login: &str) -> Secret {
+    sandbox
+        .users()
+        .iter()
+        .find(|user| user.login == login)
+        .map(|user| user.token.clone())
+        .unwrap_or_else(|| panic!("seeded user {login}"))
+}
+
+fn client(sandbox: &SandboxHandle, login: &str) -> GitHubClient {
+    GitHubClient::new(
+        &sandbox.api_url(),
+        token_of(sandbox, login),
+        ClientOptions::default(),
+    )
+    .expect("client for the sandbox")
+}
+
+fn api() -> RepoId {
+    RepoId::new("acme", "api")
+}
+
+/// forge-api §1.4: the PUT body that restores snapshot `s` exactly (the planner owns the
+/// real conversion; this minimal copy covers the seeded protection).
+fn put_body_from(s: &Value) -> Value {
+    let enabled = |key: &str| {
+        s.pointer(&format!("/{key}/enabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let checks = s
+        .pointer("/required_status_checks/checks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let rsc = s.get("required_status_checks").map(|rsc| {
+        json!({
+            "strict": rsc["strict"],
+            "checks": checks.iter().map(|c| json!({"context": c["context"], "app_id": c["app_id"].as_i64().unwrap_or(-1)})).collect::<Vec<_>>()
+        })
+    });
+    let reviews = s.get("required_pull_request_reviews").map(|r| {
+        json!({
+            "dismiss_stale_reviews": r["dismiss_stale_reviews"],
+            "require_code_owner_reviews": r["require_code_owner_reviews"],
+            "required_approving_review_count": r["required_approving_review_count"],
+            "require_last_push_approval": r.get("require_last_push_approval").cloned().unwrap_or(json!(false)),
+        })
+    });
+    json!({
+        "required_status_checks": rsc,
+        "enforce_admins": enabled("enforce_admins"),
+        "required_pull_request_reviews": reviews,
+        "restrictions": null,
+        "required_linear_history": enabled("required_linear_history"),
+        "allow_force_pushes": enabled("allow_force_pushes"),
+        "allow_deletions": enabled("allow_deletions"),
+        "block_creations": enabled("block_creations"),
+        "required_conversation_resolution": enabled("required_conversation_resolution"),
+        "lock_branch": enabled("lock_branch"),
+        "allow_fork_syncing": enabled("allow_fork_syncing"),
+    })
+}
+
+#[tokio::test]
+async fn the_commander_is_an_admin_of_the_seeded_repository() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let me = gh.get_authenticated_user().await.unwrap();
+    assert_eq!(me.user["login"], "commander");
+    let repo = gh.get_repo(&api()).await.unwrap();
+    assert_eq!(repo["permissions"]["admin"], true);
+    assert_eq!(repo["default_branch"], "main");
+    let dev = gh.get_collaborator_permission(&api(), "dev").await.unwrap();
+    assert_eq!(dev["permission"], "write");
+    let branch = gh.get_branch(&api(), "main").await.unwrap();
+    assert_eq!(branch["protected"], true);
+    assert!(
+        branch["commit"]["sha"]
+            .as_str()
+            .is_some_and(|s| s.len() == 40)
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn main_is_protected_as_seeded_and_enforce_admins_toggles() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let snapshot = gh
+        .get_protection(&api(), "main")
+        .await
+        .unwrap()
+        .expect("main is protected");
+    assert_eq!(snapshot["enforce_admins"]["enabled"], true);
+    assert_eq!(
+        snapshot["required_pull_request_reviews"]["required_approving_review_count"],
+        1
+    );
+    gh.set_enforce_admins(&api(), "main", false).await.unwrap();
+    let relaxed = gh.get_protection(&api(), "main").await.unwrap().unwrap();
+    assert_eq!(relaxed["enforce_admins"]["enabled"], false);
+    gh.set_enforce_admins(&api(), "main", true).await.unwrap();
+    let restored = gh.get_protection(&api(), "main").await.unwrap().unwrap();
+    assert_eq!(restored, snapshot);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_put_of_the_converted_snapshot_reads_back_the_same() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let snapshot = gh.get_protection(&api(), "main").await.unwrap().unwrap();
+    gh.delete_required_pull_request_reviews(&api(), "main")
+        .await
+        .unwrap();
+    gh.delete_required_status_checks(&api(), "main")
+        .await
+        .unwrap();
+    let relaxed = gh.get_protection(&api(), "main").await.unwrap().unwrap();
+    assert!(relaxed.get("required_pull_request_reviews").is_none());
+    gh.put_protection(&api(), "main", &put_body_from(&snapshot))
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.get_protection(&api(), "main").await.unwrap().unwrap(),
+        snapshot
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn contexts_and_checks_together_are_refused_with_githubs_message() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let snapshot = gh.get_protection(&api(), "main").await.unwrap().unwrap();
+    let mut body = put_body_from(&snapshot);
+    body["required_status_checks"]["contexts"] = json!(["ci"]);
+    let error = gh.put_protection(&api(), "main", &body).await.unwrap_err();
+    assert!(matches!(error, ForgeError::Validation { .. }), "{error:?}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn unprotected_branches_and_missing_admin_rights_are_told_apart() {
+    let sandbox = start().await;
+    let commander = client(&sandbox, "commander");
+    let sha = commander.get_branch(&api(), "main").await.unwrap()["commit"]["sha"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = commander
+        .create_ref(&api(), "refs/heads/side/branch#1", &sha)
+        .await
+        .unwrap();
+    assert!(matches!(created, CreateRefOutcome::Created(_)));
+    assert_eq!(
+        commander
+            .get_protection(&api(), "side/branch#1")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let dev = client(&sandbox, "dev");
+    let error = dev.get_protection(&api(), "main").await.unwrap_err();
+    assert!(
+        matches!(error, ForgeError::CannotAdminister { .. }),
+        "{error:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn refs_are_created_once_and_deleted_idempotently() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let sha = gh.get_branch(&api(), "main").await.unwrap()["commit"]["sha"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let name = "refs/heads/breakglass/INC-1/before";
+    assert!(matches!(
+        gh.create_ref(&api(), name, &sha).await.unwrap(),
+        CreateRefOutcome::Created(_)
+    ));
+    assert!(matches!(
+        gh.create_ref(&api(), name, &sha).await.unwrap(),
+        CreateRefOutcome::AlreadyThere(_)
+    ));
+    gh.delete_ref(&api(), "heads/breakglass/INC-1/before")
+        .await
+        .unwrap();
+    gh.delete_ref(&api(), "heads/breakglass/INC-1/before")
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.get_ref(&api(), "heads/breakglass/INC-1/before")
+            .await
+            .unwrap(),
+        None
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn issues_carry_and_are_found_by_their_marker() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let marker = Marker::new("INC-9", "incident-issue");
+    let issue = gh
+        .create_issue(
+            &api(),
+            "INC-9: checkout down",
+            "Declared by commander",
+            &marker,
+        )
+        .await
+        .unwrap();
+    let found = gh
+        .find_issue_with_marker(&api(), &marker)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found["number"], issue["number"]);
+    let number = issue["number"].as_u64().unwrap();
+    let comment_marker = Marker::new("INC-9", "activated");
+    let comment = gh
+        .create_issue_comment(&api(), number, "Glass open for 30 minutes", &comment_marker)
+        .await
+        .unwrap();
+    assert!(comment_marker.is_in(comment["body"].as_str().unwrap()));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn rules_for_an_unruled_branch_are_empty() {
+    let sandbox = start().await;
+    let gh = client(&sandbox, "commander");
+    let rules = gh
+        .get_rules_for_branch(&api(), "no-such-branch")
+        .await
+        .unwrap();
+    assert!(rules.is_empty(), "{rules:?}");
+    sandbox.shutdown().await;
+}
