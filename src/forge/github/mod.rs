@@ -30,6 +30,7 @@ pub use error_map::error_for;
 pub use identity::AuthenticatedUser;
 pub use marker::Marker;
 pub use pagination::next_page_url;
+pub use protection::BRANCH_NOT_PROTECTED;
 pub use refs::CreateRefOutcome;
 pub use request::{Idempotence, Method, Request, Response, Scope, encode_segment, path, repo_path};
 pub use sleeper::{RecordingSleeper, Sleeper, TokioSleeper};
