@@ -6,6 +6,15 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod classic;
+pub mod diff;
+pub mod plan;
+mod plan_text;
+pub mod request;
+pub mod restore;
+pub mod ruleset;
+pub mod snapshot;
+
 /// A repository on a forge, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RepoId {
