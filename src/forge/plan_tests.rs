@@ -260,7 +260,10 @@ fn a_blocking_ruleset_gets_a_user_bypass_and_says_what_else_it_waives() {
     );
     assert_eq!(body["rules"], snap.rulesets[0].ruleset.raw()["rules"]);
     let text = plan.describe();
-    assert!(text.starts_with("Let dev bypass ruleset 'rules 12' (id 12) always on acme/api main"), "{text}");
+    assert!(
+        text.starts_with("Let dev bypass ruleset 'rules 12' (id 12) always on acme/api main"),
+        "{text}"
+    );
     assert!(text.contains("non_fast_forward, deletion"), "{text}");
     let restore = restore_plan(&snap, &plan);
     assert_eq!(restore.len(), 1);
