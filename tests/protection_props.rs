@@ -52,8 +52,11 @@ fn push_blocked(
         if pusher.permission == Permission::Admin {
             return p.enforce_admins;
         }
-        p.required_pull_request_reviews.is_some()
-            || p.required_status_checks.is_some()
+        p.required_pull_request_reviews.as_ref().is_some_and(|r| {
+            !r.bypass_pull_request_allowances
+                .as_ref()
+                .is_some_and(|a| a.has_user(&pusher.login))
+        }) || p.required_status_checks.is_some()
             || p.required_signatures
             || p.lock_branch
             || (p.required_linear_history && merges)
@@ -114,6 +117,7 @@ proptest! {
             pusher: pusher.clone(),
             administrable_rulesets: if administer_all { snapshot.rulesets.iter().map(|r| r.ruleset.id()).collect() } else { Default::default() },
             pushed_has_merges: merges,
+            settings_lost_by_put: Vec::new(),
         };
         let plan = match plan(&input) {
             Ok(plan) => plan,
@@ -164,6 +168,7 @@ proptest! {
             pusher,
             administrable_rulesets: snapshot.rulesets.iter().map(|r| r.ruleset.id()).collect(),
             pushed_has_merges: false,
+            settings_lost_by_put: Vec::new(),
         };
         let Ok(plan) = plan(&input) else { return Ok(()) };
         let ours = expected_after(&snapshot, &plan);
@@ -174,10 +179,73 @@ proptest! {
         let key = generate::TOGGLES[toggle];
         theirs["classic"][key] = json!(!ours["classic"][key].as_bool().unwrap());
         let decision = classify_before_restore(&snapshot, &ours, &theirs);
+        if theirs == snapshot.normalized() {
+            // Someone else already undid our only change.
+            prop_assert_eq!(decision, RestoreDecision::AlreadyRestored);
+            return Ok(());
+        }
         let RestoreDecision::Drift { differences } = decision else {
             return Err(TestCaseError::fail(format!("{decision:?}")));
         };
         prop_assert_eq!(differences.len(), 1);
         prop_assert_eq!(&differences[0].path, &format!("classic.{key}"));
+    }
+}
+
+/// Guards the generators: a few hundred samples must reach every planner strategy and
+/// refusal, or the properties above would hold vacuously.
+#[test]
+fn the_generators_reach_every_strategy() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use std::collections::BTreeSet;
+
+    let mut runner = TestRunner::deterministic();
+    let mut seen = BTreeSet::new();
+    for _ in 0..2000 {
+        let snapshot = generate::snapshot()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let pusher = pusher().new_tree(&mut runner).unwrap().current();
+        let input = PlanInput {
+            snapshot: &snapshot,
+            pusher,
+            administrable_rulesets: snapshot.rulesets.iter().map(|r| r.ruleset.id()).collect(),
+            pushed_has_merges: true,
+            settings_lost_by_put: Vec::new(),
+        };
+        match plan(&input) {
+            Ok(plan) => {
+                for step in &plan.steps {
+                    seen.insert(step.call.operation_id.clone());
+                }
+                if plan.is_empty() {
+                    seen.insert("nothing to do".into());
+                }
+            }
+            Err(refusal) => {
+                let name = format!("{refusal:?}");
+                seen.insert(name.split([' ', '{']).next().unwrap().to_owned());
+            }
+        }
+    }
+    for expected in [
+        "repos/delete-admin-branch-protection",
+        "repos/delete-pull-request-review-protection",
+        "repos/remove-status-check-protection",
+        "repos/delete-commit-signature-protection",
+        "repos/add-user-access-restrictions",
+        "repos/update-branch-protection",
+        "repos/update-repo-ruleset",
+        "repos/update-org-ruleset",
+        "nothing to do",
+        "NoPushPermission",
+        "OrgRulesetNeedsOrgAdmin",
+    ] {
+        assert!(
+            seen.contains(expected),
+            "never generated {expected}: {seen:?}"
+        );
     }
 }

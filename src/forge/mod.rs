@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub mod classic;
+mod classic_parse;
 pub mod diff;
 pub mod plan;
+mod plan_classic;
 mod plan_text;
 pub mod request;
 pub mod restore;

@@ -6,6 +6,7 @@ use crate::forge::restore::{
     RestoreDecision, classify_before_restore, full_restore, restore_plan, verify,
 };
 use chrono::{TimeZone, Utc};
+use serde_json::json;
 
 fn seeded_classic() -> Value {
     json!({
@@ -57,6 +58,7 @@ fn input<'a>(snapshot: &'a ProtectionSnapshot, pusher: Pusher) -> PlanInput<'a> 
         pusher,
         administrable_rulesets: snapshot.rulesets.iter().map(|r| r.ruleset.id()).collect(),
         pushed_has_merges: false,
+        settings_lost_by_put: Vec::new(),
     }
 }
 
@@ -419,4 +421,38 @@ fn verify_fails_on_any_remaining_difference() {
     read_back["rulesets"]["12"]["bypass_actors"] = json!([]);
     let differences = verify(&snap, &read_back).unwrap_err();
     assert_eq!(differences[0].path, "rulesets.12.bypass_actors[0]");
+}
+
+#[test]
+fn a_writer_in_the_review_bypass_list_keeps_the_reviews() {
+    let mut classic = seeded_classic();
+    classic["required_pull_request_reviews"]["bypass_pull_request_allowances"] =
+        json!({"users": [{"login": "dev"}], "teams": [], "apps": []});
+    let snap = snapshot_with(Some(classic), vec![]);
+    let plan = plan(&input(&snap, pusher("dev", Permission::Write))).unwrap();
+    assert_eq!(
+        ops(&plan),
+        vec!["DELETE repos/remove-status-check-protection"]
+    );
+}
+
+#[test]
+fn settings_a_put_would_lose_refuse_writer_plans_but_not_admin_plans() {
+    let snap = snapshot_with(Some(seeded_classic()), vec![]);
+    let mut inp = input(&snap, pusher("dev", Permission::Write));
+    inp.settings_lost_by_put = vec!["required deployments".into()];
+    let refusal = plan(&inp).unwrap_err();
+    assert!(matches!(
+        refusal,
+        PlanRefusal::FullPutWouldLoseSettings { .. }
+    ));
+    assert!(
+        refusal.to_string().contains("required deployments"),
+        "{refusal}"
+    );
+    inp.pusher = pusher("commander", Permission::Admin);
+    assert_eq!(
+        ops(&plan(&inp).unwrap()),
+        vec!["DELETE repos/delete-admin-branch-protection"]
+    );
 }

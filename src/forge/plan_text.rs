@@ -42,6 +42,16 @@ pub enum PlanRefusal {
     )]
     CannotAdministerRuleset { repo: RepoId, name: String, id: u64 },
     #[error(
+        "{repo} {branch} has settings a REST update cannot keep ({settings}); relaxing it for a \
+         writer needs a full update that would lose them — ask a repository admin to push, \
+         as an admin's relaxation only turns off enforce_admins"
+    )]
+    FullPutWouldLoseSettings {
+        repo: RepoId,
+        branch: String,
+        settings: String,
+    },
+    #[error(
         "cannot snapshot the bypass list of ruleset '{name}' (id {id}): the forge did not return \
          it, so it could not be restored exactly — use a token that can write this ruleset"
     )]

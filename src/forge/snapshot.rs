@@ -65,6 +65,8 @@ impl ClassicState {
         })
     }
 
+    /// A state we computed rather than read (e.g. the expected state after a plan); its
+    /// `raw` is the typed protection's own serialisation, which `protection()` reads back.
     pub fn from_protection(protection: &ClassicProtection) -> Self {
         ClassicState::Protected {
             raw: serde_json::to_value(protection).expect("protection serialises"),

@@ -400,9 +400,10 @@ impl FakeBranch {
                 .remove("required_pull_request_reviews")
                 .map(Some)
                 .ok_or(404u16)?,
-            (HttpMethod::Delete, "/required_status_checks") => {
-                obj.remove("required_status_checks").map(Some).ok_or(404u16)?
-            }
+            (HttpMethod::Delete, "/required_status_checks") => obj
+                .remove("required_status_checks")
+                .map(Some)
+                .ok_or(404u16)?,
             (method @ (HttpMethod::Post | HttpMethod::Delete), "/restrictions/users") => {
                 let users = obj.get_mut("restrictions").ok_or(404u16)?["users"]
                     .as_array_mut()
