@@ -27,6 +27,9 @@ pub struct Pusher {
     pub is_org_admin: bool,
 }
 
+/// Everything the planner decides from. `current_user_can_bypass` in the snapshot's
+/// rulesets is read as the pusher's, so the snapshot should be taken with the pusher's
+/// token (or the caller should clear it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanInput<'a> {
     pub snapshot: &'a ProtectionSnapshot,
