@@ -9,6 +9,17 @@ pub mod token;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod classic;
+mod classic_parse;
+pub mod diff;
+pub mod plan;
+mod plan_classic;
+mod plan_text;
+pub mod request;
+pub mod restore;
+pub mod ruleset;
+pub mod snapshot;
+
 /// A repository on a forge, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RepoId {

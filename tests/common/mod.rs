@@ -1,0 +1,2 @@
+//! Shared support for integration tests.
+pub mod protection;
