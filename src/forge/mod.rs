@@ -3,6 +3,8 @@
 //!
 //! Nothing in here knows about incidents, the audit log or the terminal.
 
+pub mod sandbox;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
