@@ -124,9 +124,7 @@ pub fn advertise(repo: &Path, service: Service) -> Result<Vec<u8>, SmartHttpErro
 }
 
 fn upload_pack_advertisement(repo: &Path) -> Result<Vec<u8>, SmartHttpError> {
-    let output = git_upload_pack_command(repo)
-        .arg("--advertise-refs")
-        .arg(repo)
+    let output = git_upload_pack_command(repo, true)
         .stdin(Stdio::null())
         .output()
         .map_err(|source| SmartHttpError::SpawnGit { source })?;
@@ -136,13 +134,18 @@ fn upload_pack_advertisement(repo: &Path) -> Result<Vec<u8>, SmartHttpError> {
     Ok(output.stdout)
 }
 
-fn git_upload_pack_command(_repo: &Path) -> std::process::Command {
+fn git_upload_pack_command(repo: &Path, advertise_refs: bool) -> std::process::Command {
     let mut command = std::process::Command::new("git");
     // Protocol v0 on both sides: the advertisement is produced without the client's
     // Git-Protocol header, so the POST must not switch versions either.
     command
         .env_remove("GIT_PROTOCOL")
         .args(["upload-pack", "--strict", "--stateless-rpc"]);
+    if advertise_refs {
+        command.arg("--advertise-refs");
+    }
+    // `--` so that no repository path can be read as an option.
+    command.arg("--").arg(repo);
     command
 }
 
@@ -210,8 +213,7 @@ pub async fn upload_pack(repo: &Path, request: bytes::Bytes) -> Result<Vec<u8>, 
     } else {
         request
     };
-    let mut command = tokio::process::Command::from(git_upload_pack_command(repo));
-    command.arg(repo);
+    let command = tokio::process::Command::from(git_upload_pack_command(repo, false));
     let output = run_with_stdin(command, request).await?;
     if !output.status.success() {
         return Err(upload_pack_failed(repo, &output.status, &output.stderr));
