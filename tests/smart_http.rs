@@ -436,6 +436,42 @@ fn a_corrupt_pack_is_reported_as_an_unpack_error_per_ref() {
 }
 
 #[test]
+fn a_commit_whose_tree_never_arrived_is_refused_as_missing_objects() {
+    let server = GitServer::start(None);
+    let (bare, head) = server.seed("acme", "api");
+    // A commit made elsewhere, packed alone: its new tree and blob are not in the pack.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = Repository::init_bare(elsewhere.path()).unwrap();
+    let orphan = commit_file(&other, None, &[], "secret.txt", "never sent\n", "Orphan");
+    let mut pack_objects = std::process::Command::new("git")
+        .args(["pack-objects", "--stdout"])
+        .current_dir(elsewhere.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(pack_objects.stdin.take().unwrap(), "{orphan}").unwrap();
+    let pack = pack_objects.wait_with_output().unwrap().stdout;
+    let line = format!("{head} {orphan} refs/heads/main\0report-status");
+    let mut request = format!("{:04x}{line}0000", line.len() + 4).into_bytes();
+    request.extend_from_slice(&pack);
+
+    let response = smart_http::receive_pack(bare.path(), &request, &mut |_| {
+        panic!("the policy must not be asked about an incomplete history")
+    })
+    .unwrap();
+
+    let response = String::from_utf8_lossy(&response).into_owned();
+    assert!(response.contains("unpack ok\n"), "{response:?}");
+    assert!(
+        response.contains("ng refs/heads/main missing necessary objects\n"),
+        "{response:?}"
+    );
+    assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), head);
+}
+
+#[test]
 fn content_types_name_the_service() {
     assert_eq!(
         smart_http::content_type(Service::UploadPack, true),

@@ -187,7 +187,7 @@ fn classify(repository: &Repository, command: &Command) -> Result<RefUpdate, Str
     }
     let kind = if new.is_zero() {
         UpdateKind::Delete
-    } else if repository.find_object(*new, None).is_err() {
+    } else if repository.find_object(*new, None).is_err() || !history_present(repository, *new) {
         return Err("missing necessary objects".to_owned());
     } else if old.is_zero() {
         UpdateKind::Create
@@ -202,6 +202,30 @@ fn classify(repository: &Repository, command: &Command) -> Result<RefUpdate, Str
         new: *new,
         kind,
     })
+}
+
+/// Whether every commit the update would newly make reachable is here with its parents
+/// and root tree, so that a client cannot point a branch at a history the server lacks.
+/// (Deeper trees and blobs are not walked: the sandbox trusts a pack's contents that far.)
+fn history_present(repository: &Repository, new: Oid) -> bool {
+    if repository.find_commit(new).is_err() {
+        return true; // a tag or another object: nothing to walk
+    }
+    let walked = || -> Result<(), git2::Error> {
+        let mut walk = repository.revwalk()?;
+        walk.push(new)?;
+        for reference in repository.references()?.flatten() {
+            if let Some(target) = reference.target() {
+                // A ref at a non-commit cannot be hidden; it hides nothing either.
+                let _ = walk.hide(target);
+            }
+        }
+        for oid in walk {
+            repository.find_commit(oid?)?.tree()?;
+        }
+        Ok(())
+    };
+    walked().is_ok()
 }
 
 /// Moves the ref only if it still holds `update.old` (absent for a create), under the
