@@ -3,22 +3,22 @@
 //!
 //! Nothing in here knows about incidents, the audit log or the terminal.
 
-pub mod github;
-pub mod token;
-
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
 pub mod classic;
 mod classic_parse;
 pub mod diff;
+pub mod github;
 pub mod plan;
 mod plan_classic;
 mod plan_text;
 pub mod request;
 pub mod restore;
 pub mod ruleset;
+pub mod sandbox;
 pub mod snapshot;
+pub mod token;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// A repository on a forge, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
