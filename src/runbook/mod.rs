@@ -4,6 +4,7 @@
 
 mod load;
 
+pub(crate) use load::line_of;
 pub use load::{RunbookError, RunbookProblem, StepRef};
 
 use chrono::Duration;
