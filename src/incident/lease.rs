@@ -12,6 +12,7 @@ pub struct Lease {
     /// When protections must be back.
     pub deadline: DateTime<Utc>,
     /// The longest the lease may run from `activated_at`, extensions included.
+    #[serde(with = "super::secs")]
     pub cap: Duration,
 }
 
@@ -179,5 +180,19 @@ mod tests {
             Lease::new(t(0), t(7201), cap),
             Err(LeaseError::BeyondCap { .. })
         ));
+    }
+
+    #[test]
+    fn a_lease_serialises_with_readable_times_and_round_trips() {
+        let value = serde_json::to_value(lease()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "activated_at": "2026-01-01T09:00:00Z",
+                "deadline": "2026-01-01T09:30:00Z",
+                "cap": 7200
+            })
+        );
+        assert_eq!(serde_json::from_value::<Lease>(value).unwrap(), lease());
     }
 }

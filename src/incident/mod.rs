@@ -7,6 +7,7 @@ mod lease;
 mod log;
 mod phase;
 mod progress;
+pub(crate) mod secs;
 mod state;
 
 #[cfg(test)]

@@ -61,7 +61,9 @@ pub struct StepProgress {
     /// When it was done (or failed).
     pub completed_at: Option<DateTime<Utc>>,
     /// Done steps: from the previous completion to theirs; the current step: until now.
+    #[serde(with = "super::secs::option")]
     pub elapsed: Option<Duration>,
+    #[serde(with = "super::secs")]
     pub target: Duration,
     pub pace: Option<Pace>,
 }
@@ -73,6 +75,7 @@ pub struct Progress {
     /// The step to act on (status `Current` or `Failed`); `None` once closed or finished.
     pub current: Option<usize>,
     /// From the declaration to the close, or to `now`.
+    #[serde(with = "super::secs")]
     pub total_elapsed: Duration,
 }
 

@@ -52,6 +52,10 @@ fn right_after_declaring_the_second_step_is_current_and_its_timer_runs() {
     assert_eq!(p.steps[1].pace, Some(Pace::OnTime));
     assert_eq!(p.steps[2].elapsed, None);
     assert_eq!(p.total_elapsed, Duration::seconds(100));
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["steps"][1]["elapsed"], 100, "seconds in --json output");
+    assert_eq!(json["steps"][1]["status"], "current");
+    assert_eq!(json["steps"][2]["elapsed"], serde_json::Value::Null);
     // The second step's target is 3 min: amber past it, red past 6 min.
     assert_eq!(run(&events, 181).steps[1].pace, Some(Pace::Amber));
     assert_eq!(run(&events, 360).steps[1].pace, Some(Pace::Amber));

@@ -19,8 +19,10 @@ pub struct Incident {
     pub reason: String,
     pub runbook: String,
     /// The lease length asked for at declaration.
+    #[serde(with = "super::secs")]
     pub ttl: Duration,
     /// The longest the lease may run, extensions included.
+    #[serde(with = "super::secs")]
     pub cap: Duration,
     pub drill: bool,
     pub declared_at: DateTime<Utc>,

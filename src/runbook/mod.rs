@@ -95,6 +95,7 @@ pub struct Step {
     pub detail: String,
     pub kind: StepKind,
     /// How long the step should take; amber past it, red past twice it.
+    #[serde(with = "crate::incident::secs")]
     pub target: Duration,
 }
 
