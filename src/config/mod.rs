@@ -10,6 +10,7 @@ pub use error::ConfigError;
 pub use input::InputError;
 
 use crate::paths::Paths;
+use crate::runbook::{Runbook, RunbookError};
 use chrono::Duration;
 use regex::Regex;
 use std::path::PathBuf;
@@ -105,6 +106,12 @@ impl Config {
         };
         config.apply_overrides(overrides)?;
         Ok(config)
+    }
+
+    /// The runbook in effect: the configured path, else `runbook.toml` in the config
+    /// directory, else the embedded default.
+    pub fn runbook(&self, paths: &Paths) -> Result<Runbook, RunbookError> {
+        Runbook::resolve(&paths.config_dir, self.runbook.as_deref())
     }
 
     fn apply_overrides(&mut self, overrides: &ConfigOverrides) -> Result<(), ConfigError> {

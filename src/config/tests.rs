@@ -310,3 +310,18 @@ fn durations_parse_the_way_operators_write_them() {
     assert!(parse_duration("soon").unwrap_err().contains("\"30m\""));
     assert_eq!(format_duration(Duration::minutes(90)), "1h 30m");
 }
+
+#[test]
+fn the_configured_runbook_is_loaded_relative_to_the_config_dir() {
+    let (_home, paths) = home_with("runbook = \"missing.toml\"\n");
+    let config = Config::load(&paths, &ConfigOverrides::default()).unwrap();
+    let err = config.runbook(&paths).unwrap_err();
+    assert_eq!(
+        err.origin,
+        paths.config_dir.join("missing.toml").display().to_string()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let defaults = Config::load(&paths, &ConfigOverrides::default()).unwrap();
+    assert_eq!(defaults.runbook(&paths).unwrap().name, "github");
+}

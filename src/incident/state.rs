@@ -170,7 +170,8 @@ impl Incident {
     /// activation or restore with no recorded result, a failure).
     ///
     /// An unexpired lease in `active`, `pushing` or `pushed` is left alone: recovery shows
-    /// it to the operator instead.
+    /// it to the operator instead. An activation or restore in flight in another process
+    /// looks the same as a crashed one, so callers hold the per-incident lock first.
     pub fn needs_restore(&self, now: DateTime<Utc>) -> bool {
         match self.phase {
             Phase::Active | Phase::Pushing | Phase::Pushed => {

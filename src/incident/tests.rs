@@ -281,3 +281,49 @@ fn unknown_kinds_and_malformed_data_are_refused() {
     assert!(matches!(err, EventDecodeError::BadData { ref kind, .. } if kind == "restored"));
     assert!(err.to_string().contains("breakglass audit verify"));
 }
+
+mod walks {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random walk through legal transitions: at each step one of the events the fold
+    /// accepts, picked by `choice` among them.
+    fn walk(choices: &[usize]) -> Vec<Incident> {
+        let mut incident = fold(&[at(0, sample("declared"))]).unwrap();
+        let mut states = vec![incident.clone()];
+        for (step, &choice) in choices.iter().enumerate() {
+            let record = |kind| at(10 * (step as i64 + 1), sample(kind));
+            let accepted: Vec<Incident> = EVENT_KINDS
+                .iter()
+                .filter_map(|&kind| {
+                    let mut next = incident.clone();
+                    apply(&mut next, step + 1, &record(kind)).ok()?;
+                    Some(next)
+                })
+                .collect();
+            if accepted.is_empty() {
+                break;
+            }
+            incident = accepted[choice % accepted.len()].clone();
+            states.push(incident.clone());
+        }
+        states
+    }
+
+    proptest! {
+        #[test]
+        fn no_legal_history_closes_the_glass_without_a_restore(
+            choices in proptest::collection::vec(0..64usize, 1..40)
+        ) {
+            for incident in walk(&choices) {
+                if incident.activation.is_some() && !incident.glass_possibly_open() {
+                    prop_assert!(incident.restore.restored_at.is_some(), "{:?}", incident.phase);
+                }
+                if incident.phase == Phase::Closed {
+                    prop_assert!(incident.activation.is_none() || incident.restore.restored_at.is_some());
+                }
+                prop_assert_eq!(incident.lease.is_some(), incident.first_at.contains_key("activated"));
+            }
+        }
+    }
+}
