@@ -110,8 +110,12 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
     Ok(incident)
 }
 
+/// Seconds from the log as a duration; absurd values saturate instead of panicking.
 fn seconds(secs: u64) -> Duration {
-    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
+    i64::try_from(secs)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .unwrap_or(Duration::MAX)
 }
 
 /// Applies one more event (number `index` in the incident's sequence) to `incident`.

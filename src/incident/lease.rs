@@ -70,7 +70,10 @@ impl Lease {
 
     /// The latest deadline the cap allows.
     pub fn limit(&self) -> DateTime<Utc> {
-        self.activated_at + self.cap
+        // A cap read from a hostile or corrupt log must not panic the fold.
+        self.activated_at
+            .checked_add_signed(self.cap)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// Time left until the deadline; zero once it has passed (never negative).

@@ -40,7 +40,7 @@ impl Pace {
     /// The pace of `elapsed` against `target`: amber strictly past it, red strictly past
     /// twice it.
     pub fn of(elapsed: Duration, target: Duration) -> Pace {
-        if elapsed > target * 2 {
+        if target.checked_mul(2).is_some_and(|twice| elapsed > twice) {
             Pace::Red
         } else if elapsed > target {
             Pace::Amber

@@ -9,7 +9,9 @@ pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S:
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    Ok(Duration::seconds(i64::deserialize(deserializer)?))
+    let secs = i64::deserialize(deserializer)?;
+    Duration::try_seconds(secs)
+        .ok_or_else(|| serde::de::Error::custom(format!("{secs} seconds is out of range")))
 }
 
 /// The same for `Option<Duration>` (`null` when absent).

@@ -327,3 +327,26 @@ mod walks {
         }
     }
 }
+
+#[test]
+fn absurd_numbers_in_a_log_are_refused_or_saturated_never_a_panic() {
+    let mut events = history_to(Phase::Activating);
+    if let IncidentEvent::Declared { cap, ttl, .. } = &mut events[0].event {
+        *cap = u64::MAX;
+        *ttl = u64::MAX;
+    }
+    events.push(at(
+        30,
+        IncidentEvent::Activated {
+            deadline: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+            applied: json!({}),
+        },
+    ));
+    let incident = fold(&events).unwrap();
+    assert!(incident.lease.unwrap().window_open(t(1_000_000_000)));
+    assert_eq!(
+        Pace::of(Duration::MAX, Duration::MAX),
+        Pace::OnTime,
+        "twice the largest target does not overflow"
+    );
+}
