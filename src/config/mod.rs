@@ -6,7 +6,7 @@ mod error;
 mod file;
 mod input;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, Origin};
 pub use input::InputError;
 
 use crate::paths::Paths;
