@@ -33,12 +33,18 @@ async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
     let api = ready["api_url"].as_str().unwrap();
     assert!(api.starts_with("http://127.0.0.1:"));
     assert_eq!(ready["git_url"], format!("{api}/git").as_str());
-    assert_eq!(ready["repos"], serde_json::json!(["acme/api", "acme/web", "acme/ops"]));
+    assert_eq!(
+        ready["repos"],
+        serde_json::json!(["acme/api", "acme/web", "acme/ops"])
+    );
     assert!(ready["control_token"].as_str().unwrap().starts_with("bgc_"));
     let users = ready["users"].as_array().unwrap();
     let dev = users.iter().find(|u| u["login"] == "dev").unwrap();
     assert_eq!(dev["role"], "write");
-    assert_eq!(users.iter().find(|u| u["login"] == "commander").unwrap()["role"], "admin");
+    assert_eq!(
+        users.iter().find(|u| u["login"] == "commander").unwrap()["role"],
+        "admin"
+    );
 
     let me = call(api, "GET", "/user", dev["token"].as_str(), None).await;
     assert_eq!((me.status, me.json()["login"].as_str()), (200, Some("dev")));
@@ -46,24 +52,39 @@ async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
     assert_eq!(faulted.status, 503, "--fault is armed from the start");
 
     let pid = child.id().unwrap().to_string();
-    let killed = tokio::process::Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
     assert!(killed.success());
     let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
         .await
         .expect("stops on SIGTERM")
         .unwrap();
     assert!(status.success(), "{status:?}");
-    assert!(lines.next_line().await.unwrap().is_none(), "exactly one line on stdout");
+    assert!(
+        lines.next_line().await.unwrap().is_none(),
+        "exactly one line on stdout"
+    );
 }
 
 #[tokio::test]
 async fn non_loopback_addresses_and_bad_fault_specs_are_refused() {
-    let out = breakglass().args(["sandbox", "--addr", "0.0.0.0:0", "--json"]).output().await.unwrap();
+    let out = breakglass()
+        .args(["sandbox", "--addr", "0.0.0.0:0", "--json"])
+        .output()
+        .await
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
     assert!(out.stdout.is_empty());
 
-    let out = breakglass().args(["sandbox", "--fault", "get:/user=teapot"]).output().await.unwrap();
+    let out = breakglass()
+        .args(["sandbox", "--fault", "get:/user=teapot"])
+        .output()
+        .await
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("METHOD:PATH=ACTION"));
 }

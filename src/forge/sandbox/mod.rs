@@ -318,7 +318,7 @@ impl SandboxHandle {
         let state = self.shared.state.lock().expect("sandbox state lock");
         let record = &state.repos[state.repo_index(&repo.owner, &repo.name)?];
         let protection = record.protections.get(branch)?;
-        Some(rest::protection::render(
+        Some(rest::protection_shape::render(
             &self.shared.base_url,
             &state,
             record,

@@ -221,7 +221,8 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     let body = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return Reply::error(StatusCode::BAD_REQUEST, "Request body unreadable").into_response();
+            return Reply::error(StatusCode::BAD_REQUEST, "Request body unreadable")
+                .into_response();
         }
     };
     if path.starts_with("/_sandbox/") || path == "/_sandbox" {

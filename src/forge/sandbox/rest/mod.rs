@@ -8,6 +8,7 @@ pub mod compare;
 pub mod issues;
 pub mod protection;
 mod protection_put;
+pub mod protection_shape;
 pub mod pulls;
 pub mod refs;
 pub mod rulesets;
@@ -112,11 +113,29 @@ impl Cx<'_> {
     }
 }
 
+/// GitHub's `simple-user`, every URL field filled (typed clients such as octocrab parse
+/// them as URLs and reject empty ones).
 pub fn user_json(base: &str, u: &UserRecord) -> Value {
+    account_json(base, &u.login, u.id, "User")
+}
+
+/// A user or an organisation as GitHub embeds them (`owner`, `user`, `creator`).
+pub fn account_json(base: &str, login: &str, id: u64, kind: &str) -> Value {
+    let api = format!("{base}/users/{login}");
     json!({
-        "login": u.login, "id": u.id, "node_id": format!("U_sandbox{}", u.id),
-        "avatar_url": "", "url": format!("{base}/users/{}", u.login),
-        "html_url": format!("{base}/{}", u.login), "type": "User", "site_admin": false,
+        "login": login, "id": id, "node_id": format!("{}_sandbox{id}", &kind[..1]),
+        "avatar_url": format!("{base}/avatars/{login}"), "gravatar_id": "",
+        "url": api, "html_url": format!("{base}/{login}"),
+        "followers_url": format!("{api}/followers"),
+        "following_url": format!("{api}/following{{/other_user}}"),
+        "gists_url": format!("{api}/gists{{/gist_id}}"),
+        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{api}/subscriptions"),
+        "organizations_url": format!("{api}/orgs"),
+        "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events{{/privacy}}"),
+        "received_events_url": format!("{api}/received_events"),
+        "type": kind, "site_admin": false,
     })
 }
 

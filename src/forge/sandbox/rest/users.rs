@@ -50,8 +50,7 @@ pub fn repo(cx: &mut Cx, owner: &str, name: &str) -> Answer {
     let repo = &cx.state.repos[index];
     let base = cx.base_url;
     let owner_json = match cx.state.org(&repo.owner) {
-        Some(org) => json!({"login": org.login, "id": org.id, "type": "Organization",
-            "url": format!("{base}/orgs/{}", org.login)}),
+        Some(org) => super::account_json(base, &org.login, org.id, "Organization"),
         None => {
             let mut u = cx.user_json(&repo.owner);
             u["type"] = json!("User");
