@@ -88,3 +88,32 @@ async fn non_loopback_addresses_and_bad_fault_specs_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("METHOD:PATH=ACTION"));
 }
+
+#[tokio::test]
+async fn the_human_table_names_urls_users_and_repos() {
+    let mut child = breakglass()
+        .args(["sandbox"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut text = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await
+    {
+        text.push_str(&line);
+        text.push('\n');
+        if line.contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    child.kill().await.unwrap();
+    assert!(text.contains("API      http://127.0.0.1:"), "{text}");
+    assert!(text.contains("/git/OWNER/NAME.git"));
+    for login in ["owner", "commander", "dev", "reviewer"] {
+        assert!(text.contains(&format!("  {login} ")), "{login}: {text}");
+    }
+    assert!(text.contains("acme/api, acme/web, acme/ops"));
+    assert!(text.contains("bgs_"));
+}

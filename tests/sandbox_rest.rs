@@ -532,6 +532,31 @@ async fn url_encoded_branch_names_reach_the_right_branch() {
             .ends_with("/branches/release%2F1%2E0/protection")
     );
     assert!(sb.classic_protection(&api(), "release/1.0").is_some());
+    let raw_slash = as_user(
+        &sb,
+        "commander",
+        "GET",
+        "/repos/acme/api/branches/release/1.0/protection/enforce_admins",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (raw_slash.status, raw_slash.json()["enabled"].clone()),
+        (200, json!(true)),
+        "raw slashes work too"
+    );
+    let branch = as_user(
+        &sb,
+        "dev",
+        "GET",
+        "/repos/acme/api/branches/release/1.0",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (branch.status, branch.json()["name"].clone()),
+        (200, json!("release/1.0"))
+    );
     sb.shutdown().await;
 }
 

@@ -157,10 +157,12 @@ fn protection_target(method: &Method, segs: &[String]) -> Option<(String, Option
         return None;
     }
     match segs {
-        [repos, o, r, branches, b, protection, ..]
-            if repos == "repos" && branches == "branches" && protection == "protection" =>
-        {
-            Some((format!("{o}/{r}"), Some(b.clone())))
+        [repos, o, r, branches, rest @ ..] if repos == "repos" && branches == "branches" => {
+            let at = rest
+                .iter()
+                .position(|s| s == "protection")
+                .filter(|at| *at > 0)?;
+            Some((format!("{o}/{r}"), Some(rest[..at].join("/"))))
         }
         [repos, o, r, rulesets, ..] if repos == "repos" && rulesets == "rulesets" => {
             Some((format!("{o}/{r}"), None))

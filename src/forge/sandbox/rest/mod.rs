@@ -172,10 +172,7 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         ("GET", ["repos", o, r, "collaborators", u, "permission"]) => {
             users::collaborator_permission(cx, o, r, u)
         }
-        ("GET", ["repos", o, r, "branches", b]) => users::branch(cx, o, r, b),
-        (_, ["repos", o, r, "branches", b, "protection", rest @ ..]) => {
-            protection::route(cx, method, o, r, b, rest)
-        }
+        (_, ["repos", o, r, "branches", rest @ ..]) => branches(cx, method, o, r, rest),
         (_, ["repos", o, r, "rulesets", rest @ ..]) => rulesets::repo_route(cx, method, o, r, rest),
         ("GET", ["repos", o, r, "rules", "branches", branch @ ..]) => {
             rulesets::rules_for_branch(cx, o, r, &branch.join("/"))
@@ -201,6 +198,30 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         ("POST", ["repos", o, r, "statuses", sha]) => statuses::create(cx, o, r, sha),
         (_, ["repos", o, r, "pulls", rest @ ..]) => pulls::route(cx, method, o, r, rest),
         (_, ["repos", o, r, "issues", rest @ ..]) => issues::route(cx, method, o, r, rest),
+        _ => Err(Reply::not_found()),
+    }
+}
+
+/// `/branches/{b}` and `/branches/{b}/protection…`. GitHub asks for `%2F` in branch names
+/// but also accepts raw slashes (octocrab's typed handlers send them), so the branch is
+/// everything before the first `protection` segment.
+fn branches(
+    cx: &mut Cx,
+    method: &str,
+    owner: &str,
+    name: &str,
+    rest: &[&str],
+) -> Result<Reply, Reply> {
+    match rest.iter().position(|s| *s == "protection") {
+        Some(at) if at > 0 => protection::route(
+            cx,
+            method,
+            owner,
+            name,
+            &rest[..at].join("/"),
+            &rest[at + 1..],
+        ),
+        _ if method == "GET" && !rest.is_empty() => users::branch(cx, owner, name, &rest.join("/")),
         _ => Err(Reply::not_found()),
     }
 }
