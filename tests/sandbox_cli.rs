@@ -8,16 +8,32 @@ use serde_json::Value;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn breakglass() -> tokio::process::Command {
+/// The real binary with its own throwaway home (its trace log lands there).
+fn breakglass(home: &tempfile::TempDir) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_breakglass"));
-    let home = std::env::temp_dir().join("breakglass-sandbox-cli-test-home");
-    cmd.env("BREAKGLASS_HOME", home).kill_on_drop(true);
+    cmd.env("BREAKGLASS_HOME", home.path()).kill_on_drop(true);
     cmd
+}
+
+/// Stops the sandbox as Ctrl-C or a supervisor would, so that it cleans up after itself.
+async fn terminate(child: &mut tokio::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().unwrap().to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("stops on SIGTERM")
+        .unwrap()
 }
 
 #[tokio::test]
 async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
-    let mut child = breakglass()
+    let home = tempfile::tempdir().unwrap();
+    let mut child = breakglass(&home)
         .args(["sandbox", "--json", "--fault", "get:/rate_limit=503x1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -51,17 +67,7 @@ async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
     let faulted = call(api, "GET", "/rate_limit", dev["token"].as_str(), None).await;
     assert_eq!(faulted.status, 503, "--fault is armed from the start");
 
-    let pid = child.id().unwrap().to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
-        .await
-        .expect("stops on SIGTERM")
-        .unwrap();
+    let status = terminate(&mut child).await;
     assert!(status.success(), "{status:?}");
     assert!(
         lines.next_line().await.unwrap().is_none(),
@@ -71,7 +77,8 @@ async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
 
 #[tokio::test]
 async fn non_loopback_addresses_and_bad_fault_specs_are_refused() {
-    let out = breakglass()
+    let home = tempfile::tempdir().unwrap();
+    let out = breakglass(&home)
         .args(["sandbox", "--addr", "0.0.0.0:0", "--json"])
         .output()
         .await
@@ -80,7 +87,7 @@ async fn non_loopback_addresses_and_bad_fault_specs_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
     assert!(out.stdout.is_empty());
 
-    let out = breakglass()
+    let out = breakglass(&home)
         .args(["sandbox", "--fault", "get:/user=teapot"])
         .output()
         .await
@@ -91,7 +98,8 @@ async fn non_loopback_addresses_and_bad_fault_specs_are_refused() {
 
 #[tokio::test]
 async fn the_human_table_names_urls_users_and_repos() {
-    let mut child = breakglass()
+    let home = tempfile::tempdir().unwrap();
+    let mut child = breakglass(&home)
         .args(["sandbox"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -108,7 +116,7 @@ async fn the_human_table_names_urls_users_and_repos() {
             break;
         }
     }
-    child.kill().await.unwrap();
+    assert!(terminate(&mut child).await.success());
     assert!(text.contains("API      http://127.0.0.1:"), "{text}");
     assert!(text.contains("/git/OWNER/NAME.git"));
     for login in ["owner", "commander", "dev", "reviewer"] {
