@@ -51,7 +51,7 @@ async fn json_mode_prints_one_ready_line_then_serves_until_sigterm() {
     assert_eq!(ready["git_url"], format!("{api}/git").as_str());
     assert_eq!(
         ready["repos"],
-        serde_json::json!(["acme/api", "acme/web", "acme/ops"])
+        serde_json::json!(["acme/api", "acme/web", "acme/ops", "commander/notes"])
     );
     assert!(ready["control_token"].as_str().unwrap().starts_with("bgc_"));
     let users = ready["users"].as_array().unwrap();
@@ -122,6 +122,6 @@ async fn the_human_table_names_urls_users_and_repos() {
     for login in ["owner", "commander", "dev", "reviewer"] {
         assert!(text.contains(&format!("  {login} ")), "{login}: {text}");
     }
-    assert!(text.contains("acme/api, acme/web, acme/ops"));
+    assert!(text.contains("acme/api, acme/web, acme/ops, commander/notes"));
     assert!(text.contains("bgs_"));
 }

@@ -1043,3 +1043,44 @@ async fn every_request_is_logged_without_credentials() {
     assert!(!dump.contains(token.expose()) && !dump.contains("sekrit"));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn personal_repositories_refuse_org_only_protection() {
+    let sb = start().await;
+    let path = "/repos/commander/notes/branches/main/protection";
+    let repo = as_user(&sb, "commander", "GET", "/repos/commander/notes", None)
+        .await
+        .json();
+    assert_eq!(repo["owner"]["type"], "User");
+    assert_eq!(
+        as_user(&sb, "dev", "GET", "/repos/commander/notes", None)
+            .await
+            .status,
+        404,
+        "private to its owner"
+    );
+    let mut restricted = full_put();
+    restricted["restrictions"] = json!({"users": [], "teams": []});
+    assert_eq!(
+        as_user(&sb, "commander", "PUT", path, Some(restricted))
+            .await
+            .status,
+        422
+    );
+    let mut dismissal = full_put();
+    dismissal["required_pull_request_reviews"]["dismissal_restrictions"] =
+        json!({"users": ["commander"]});
+    assert_eq!(
+        as_user(&sb, "commander", "PUT", path, Some(dismissal))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        as_user(&sb, "commander", "PUT", path, Some(full_put()))
+            .await
+            .status,
+        200
+    );
+    sb.shutdown().await;
+}

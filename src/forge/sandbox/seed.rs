@@ -1,6 +1,6 @@
 //! The seeded world: organisation `acme`, its people and tokens, and three repositories
 //! with real git history, each protected a different way (classic protection, a repository
-//! ruleset, an organisation ruleset).
+//! ruleset, an organisation ruleset), plus the commander's personal repository.
 //!
 //! Runs once, for a fresh sandbox directory; nothing here serves requests.
 
@@ -129,6 +129,10 @@ pub fn seed(repos_root: &Path, clock: &dyn Clock) -> Result<ForgeState, SandboxE
     let mut web = repo("web", 9002);
     web.rulesets.push(web_ruleset(now));
     let ops = repo("ops", 9003);
+    // A personal repository, where GitHub refuses org-only protection features.
+    let mut notes = repo("notes", 9004);
+    notes.owner = "commander".into();
+    notes.collaborators.retain(|login, _| login == "commander");
 
     let api_history: &[(&str, &[(&str, &str)])] = &[
         (
@@ -159,10 +163,13 @@ pub fn seed(repos_root: &Path, clock: &dyn Clock) -> Result<ForgeState, SandboxE
     ];
     let ops_history: &[(&str, &[(&str, &str)])] =
         &[("Initial commit", &[("README.md", "# ops\n\nRunbooks.\n")])];
+    let notes_history: &[(&str, &[(&str, &str)])] =
+        &[("Initial commit", &[("README.md", "# notes\n")])];
     for (record, history) in [
         (&api, api_history),
         (&web, web_history),
         (&ops, ops_history),
+        (&notes, notes_history),
     ] {
         let path = repos_root
             .join(&record.owner)
@@ -189,7 +196,7 @@ pub fn seed(repos_root: &Path, clock: &dyn Clock) -> Result<ForgeState, SandboxE
             }],
             rulesets: vec![org_ruleset(now)],
         }],
-        repos: vec![api, web, ops],
+        repos: vec![api, web, ops, notes],
         next_id: 10_000,
     })
 }
