@@ -1,8 +1,6 @@
 //! Git over smart HTTP against the sandbox: clone with git2 and the git CLI, and pushes
 //! refused or allowed with GitHub's texts (GH006, GH013, "Bypassed rule violations").
 //!
-//! Tests marked ignored need the real `smart_http` module from the engineer "git"; the
-//! placeholder in this branch answers 500. Run them with `--include-ignored` after merge.
 
 mod sandbox_support;
 
