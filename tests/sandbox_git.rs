@@ -1,6 +1,5 @@
 //! Git over smart HTTP against the sandbox: clone with git2 and the git CLI, and pushes
 //! refused or allowed with GitHub's texts (GH006, GH013, "Bypassed rule violations").
-//!
 
 mod sandbox_support;
 
