@@ -208,6 +208,20 @@ fn unparsable_complete_line_is_refused() {
 }
 
 #[test]
+fn a_line_missing_a_member_is_unparsable_even_with_a_valid_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_log(dir.path(), 4);
+    let mut all = lines(&path);
+    all[1] = reseal(&all[1].replace("\"incident\":\"INC-2\",", ""));
+    write_lines(&path, &all);
+    assert_refused(
+        &path,
+        2,
+        |p| matches!(p, Problem::Unparsable { reason } if reason.contains("incident")),
+    );
+}
+
+#[test]
 fn truncated_whole_lines_are_detected_via_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_log(dir.path(), 8);

@@ -200,7 +200,7 @@ struct LineFields<'a> {
     seq: u64,
     ts: &'a str,
     #[serde(borrow)]
-    incident: Option<Cow<'a, str>>,
+    incident: Nullable<'a>,
     #[serde(borrow)]
     #[allow(dead_code)] // parsed so that a non-string actor is refused, as in `Record`
     actor: Cow<'a, str>,
@@ -213,6 +213,11 @@ struct LineFields<'a> {
     #[allow(dead_code)]
     hash: &'a str,
 }
+
+/// A string or `null` that must be present: a newtype, unlike a bare `Option`, is not
+/// defaulted to `None` by serde when the member is missing. Borrows when it can.
+#[derive(Deserialize)]
+struct Nullable<'a>(#[serde(borrow)] Option<Cow<'a, str>>);
 
 struct SummarySink<'a> {
     incidents: HashSet<Cow<'a, str>>,
@@ -227,7 +232,7 @@ impl<'a> LineSink<'a> for SummarySink<'a> {
             .map_err(|e| unparsable(format!("ts {:?}: {e}", fields.ts)))?;
         let prev = decode_hex32(fields.prev.as_bytes())
             .ok_or_else(|| unparsable("prev is not 64 lowercase hex digits"))?;
-        if let Some(incident) = fields.incident
+        if let Some(incident) = fields.incident.0
             && !self.incidents.contains(&incident)
         {
             self.incidents.insert(incident);

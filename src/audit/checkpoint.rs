@@ -3,7 +3,7 @@
 
 use super::chain::{Summary, decode_hex32};
 use super::error::AuditError;
-use super::record::format_ts;
+use super::record::{Head, format_ts};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -29,6 +29,16 @@ impl Checkpoint {
             format: CHECKPOINT_FORMAT.into(),
             count: summary.events,
             head: summary.head.clone(),
+            created: format_ts(&created),
+        }
+    }
+
+    /// A checkpoint at `head` (for callers that already hold verified records).
+    pub fn at(head: &Head, created: DateTime<Utc>) -> Self {
+        Checkpoint {
+            format: CHECKPOINT_FORMAT.into(),
+            count: head.seq,
+            head: head.hash.clone(),
             created: format_ts(&created),
         }
     }

@@ -35,12 +35,23 @@ pub struct NewEntry {
 pub struct Record {
     pub seq: u64,
     pub ts: DateTime<Utc>,
+    #[serde(deserialize_with = "required_nullable")]
     pub incident: Option<String>,
     pub actor: String,
     pub kind: String,
     pub data: Value,
     pub prev: String,
     pub hash: String,
+}
+
+/// Reads an `Option` that must be present (as a value or `null`): serde would otherwise
+/// accept a line with the member missing, and the format says every member is there.
+pub(crate) fn required_nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
 }
 
 /// The chain's head: the last line's seq and hash (seq 0 and [`GENESIS_PREV`] when empty).
@@ -181,6 +192,45 @@ mod tests {
             format!("{},\"hash\":\"{hash}\"}}\n", &body[..body.len() - 1])
         );
         assert_eq!(line.record.hash, hash);
+    }
+
+    /// The worked example in the README's "The audit log" section, byte for byte.
+    #[test]
+    fn readme_worked_example_matches() {
+        let ts = |s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let first = encode_line(
+            1,
+            ts("2026-01-01T09:00:00Z"),
+            NewEntry {
+                incident: Some("INC-7".into()),
+                actor: "alice".into(),
+                kind: "declared".into(),
+                data: json!({"reason": "checkout down"}),
+            },
+            &[0; 32],
+        );
+        assert_eq!(
+            first.record.hash,
+            "4e0e104e06b52c183333bb21ff70d481afddcb2912ff5c0568b751400139bba8"
+        );
+        let second = encode_line(
+            2,
+            ts("2026-01-01T09:00:01.5Z"),
+            NewEntry {
+                incident: None,
+                actor: "breakglass".into(),
+                kind: "note".into(),
+                data: json!({"n": 2}),
+            },
+            &first.hash,
+        );
+        assert_eq!(
+            String::from_utf8(second.bytes).unwrap(),
+            "{\"seq\":2,\"ts\":\"2026-01-01T09:00:01.500000Z\",\"incident\":null,\
+             \"actor\":\"breakglass\",\"kind\":\"note\",\"data\":{\"n\":2},\
+             \"prev\":\"4e0e104e06b52c183333bb21ff70d481afddcb2912ff5c0568b751400139bba8\",\
+             \"hash\":\"6aa8d7bae7b450d2bb874b233e22fa4939e63fb76251a5cb4a525579f2275229\"}\n"
+        );
     }
 
     #[test]

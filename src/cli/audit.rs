@@ -3,7 +3,9 @@
 //! Read-only: none of these subcommands writes to the log (a torn tail is reported, and
 //! recovered by the next command that writes).
 
-use crate::audit::{Checkpoint, VerifiedLine, read_verified_lines, verify_file};
+use crate::audit::{
+    Checkpoint, GENESIS_PREV, Head, VerifiedLine, read_verified_lines, verify_file,
+};
 use crate::clock::{Clock, SystemClock};
 use crate::paths::Paths;
 use crate::text::{sanitize, sanitize_line};
@@ -135,7 +137,7 @@ fn describe(line: &VerifiedLine) -> String {
     }
     sanitize_line(&format!(
         "{}  #{:<5} {:<12} {:<12} {:<14} {}",
-        crate::audit::Record::ts_text(r),
+        r.ts_text(),
         r.seq,
         r.incident.as_deref().unwrap_or("-"),
         r.actor,
@@ -145,9 +147,19 @@ fn describe(line: &VerifiedLine) -> String {
 }
 
 fn export(log: &Path, incident: &str, out: Option<&Path>) -> anyhow::Result<u8> {
-    let summary = verify_file(log, None)?;
     let lines = read_verified_lines(log)?;
-    let mut text = Checkpoint::of(&summary, SystemClock.now()).to_json();
+    // The checkpoint comes from the same read as the lines, so the two always agree.
+    let head = lines.last().map_or(
+        Head {
+            seq: 0,
+            hash: GENESIS_PREV.to_owned(),
+        },
+        |l| Head {
+            seq: l.record.seq,
+            hash: l.record.hash.clone(),
+        },
+    );
+    let mut text = Checkpoint::at(&head, SystemClock.now()).to_json();
     text.push('\n');
     let mut found = 0;
     for line in lines
