@@ -17,6 +17,12 @@ pub enum AuditError {
         source: std::io::Error,
     },
     #[error(
+        "no audit log at {} yet: nothing has been recorded there — pass --file to check \
+         another log, or set BREAKGLASS_HOME to the folder the log lives under",
+        path.display()
+    )]
+    Missing { path: PathBuf },
+    #[error(
         "audit log {} is corrupt at line {line}: {problem} — breakglass refuses to use it and \
          will not repair it; keep the file as evidence and compare it with a checkpoint or backup",
         path.display()

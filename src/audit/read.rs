@@ -50,13 +50,8 @@ pub fn read_verified_lines(path: &Path) -> Result<Vec<VerifiedLine>, AuditError>
 /// Verifies the log at `path` (and, given a checkpoint, that it still holds the
 /// checkpoint's line) without keeping records: the fast path of `breakglass audit verify`.
 pub fn verify_file(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Summary, AuditError> {
-    let bytes = read_consistent(path)?.ok_or_else(|| AuditError::Io {
-        action: "read",
+    let bytes = read_consistent(path)?.ok_or_else(|| AuditError::Missing {
         path: path.to_path_buf(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "no audit log has been written there yet",
-        ),
     })?;
     let summary =
         summarize(&bytes, checkpoint.map(|c| c.count)).map_err(|e| chain_error(path, e))?;
