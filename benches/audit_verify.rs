@@ -3,6 +3,7 @@
 //!
 //! `cargo bench --bench audit_verify -- --sample-size 10`. Under `cargo test --benches`
 //! (no `--bench` argument) it runs once over 1,000 events, to keep it compiling and working.
+//! Set `BREAKGLASS_BENCH_LOG=FILE` to keep the generated log there (to time `sha256sum FILE`).
 
 use breakglass::audit::{BulkWriter, NewEntry, verify_file};
 use breakglass::clock::FakeClock;
@@ -45,7 +46,8 @@ fn generate(path: &Path, events: u64) {
 
 fn bench_verify(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
+    let path = std::env::var_os("BREAKGLASS_BENCH_LOG")
+        .map_or_else(|| dir.path().join("audit.jsonl"), std::path::PathBuf::from);
     let events = event_count();
     generate(&path, events);
     let bytes = std::fs::metadata(&path).unwrap().len();
