@@ -1,0 +1,6 @@
+//! Headless tests of the TUI: `update` driven by keys and messages, and `render` into a
+//! `TestBackend` with timers frozen by a fake clock.
+
+mod fixtures;
+mod render_tests;
+mod update_tests;
