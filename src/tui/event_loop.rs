@@ -9,7 +9,9 @@ use super::ui::render;
 use super::update::update;
 use crate::clock::Clock;
 use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
@@ -50,28 +52,42 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Runs the TUI until a `Command::Quit`. Ticks read `clock`; every other command goes to
-/// `effects`, whose results come back through the channel.
+/// Runs the TUI on the real terminal until a `Command::Quit`. Ticks read `clock`; every
+/// other command goes to `effects`, whose results come back through the channel.
 pub async fn run(
     mut app: App,
     mut effects: impl Effects,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
+    // Installed after ratatui's own hook, so ours runs first and then chains to it.
     install_panic_hook();
-    let result = event_loop(&mut terminal, &mut app, &mut effects, clock).await;
+    let result = drive(
+        &mut terminal,
+        &mut app,
+        &mut effects,
+        clock,
+        EventStream::new(),
+    )
+    .await;
     ratatui::restore();
     result
 }
 
-async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+/// The loop itself, on any backend and any event stream, so tests can drive it headless.
+/// Effect results are taken before the tick and the tick before keys, so a burst of keys
+/// cannot starve the timers and a key never acts on a stale state.
+pub async fn drive<B: Backend>(
+    terminal: &mut Terminal<B>,
     app: &mut App,
     effects: &mut impl Effects,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<()> {
+    mut events: impl Stream<Item = std::io::Result<Event>> + Unpin,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     let (results_tx, mut results_rx) = unbounded_channel();
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let size = terminal.size()?;
@@ -84,8 +100,9 @@ async fn event_loop(
             dirty = false;
         }
         let msg = tokio::select! {
-            _ = tick.tick() => Msg::Tick(clock.now()),
+            biased;
             Some(result) = results_rx.recv() => result,
+            _ = tick.tick() => Msg::Tick(clock.now()),
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),

@@ -30,11 +30,12 @@ pub struct ReviewEditor {
     pub item_errors: Vec<String>,
 }
 
+/// A text area holding `text`; a draft read from disk is untrusted, so it is sanitised.
 fn area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = if text.is_empty() {
         vec![String::new()]
     } else {
-        text.lines().map(str::to_owned).collect()
+        crate::text::sanitize(text).lines().map(str::to_owned).collect()
     };
     TextArea::new(lines)
 }
