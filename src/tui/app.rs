@@ -103,12 +103,6 @@ pub struct App {
     pub extend_step: Duration,
 }
 
-impl std::fmt::Debug for dyn DeclareValidator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeclareValidator")
-    }
-}
-
 impl App {
     /// A TUI on the home screen at `now`, validating declarations with the basic checks
     /// only; see [`App::with_validator`] for the config's patterns.
@@ -145,7 +139,7 @@ impl App {
 
     /// The incident the commander is looking at: the open checklist, else the home selection.
     pub fn current_incident(&self) -> Option<String> {
-        if let Some(c) = &self.checklist {
+        if let (Some(c), false) = (&self.checklist, self.screen == Screen::Home) {
             return Some(c.incident.clone());
         }
         self.home

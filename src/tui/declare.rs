@@ -80,6 +80,12 @@ where
     }
 }
 
+impl std::fmt::Debug for dyn DeclareValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeclareValidator")
+    }
+}
+
 /// The checks that hold whatever the config says: fields present, `owner/name`, a TTL
 /// humantime can read.
 pub fn basic_check(field: DeclareField, value: &str) -> Result<(), String> {

@@ -171,7 +171,8 @@ const MOVE: [Binding; 4] = [
     bind(Key::plain(K::Down), A::Down, "move down", None),
 ];
 
-const GLOBAL: [Binding; 5] = [
+const GLOBAL: [Binding; 6] = [
+    bind(Key::ctrl('c'), A::Quit, "quit (from any screen)", None),
     bind(Key::ch('?'), A::Help, "show this help", Some("help")),
     bind(
         Key::ch('t'),

@@ -37,6 +37,12 @@ pub fn on_key(app: &mut App, event: KeyEvent) -> Vec<Command> {
     if event.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    // Ctrl-C must work everywhere, text fields and dialogs included: it means "get me
+    // out", and with the glass open that still goes through the quit dialog.
+    if Key::from_event(event) == Key::ctrl('c') && app.overlay != Some(Overlay::Quit) {
+        app.overlay = None;
+        return on_screen_action(app, Action::Quit);
+    }
     let scope = scope(app);
     let action = lookup(scope, Key::from_event(event));
     match scope {

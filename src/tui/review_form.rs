@@ -35,7 +35,10 @@ fn area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = if text.is_empty() {
         vec![String::new()]
     } else {
-        crate::text::sanitize(text).lines().map(str::to_owned).collect()
+        crate::text::sanitize(text)
+            .lines()
+            .map(str::to_owned)
+            .collect()
     };
     TextArea::new(lines)
 }

@@ -30,10 +30,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::IncidentChanged(view) => {
+            // A snapshot of another incident must not replace the one on screen.
             let same = app
                 .checklist
                 .as_ref()
-                .is_none_or(|c| c.incident == view.incident);
+                .is_some_and(|c| c.incident == view.incident);
             if same {
                 app.checklist = Some(view);
             }

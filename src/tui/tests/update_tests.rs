@@ -458,3 +458,30 @@ fn review_keeps_a_loaded_draft_and_blocks_bad_action_items() {
     assert!(update(&mut app, ctrl('s')).is_empty());
     assert!(app.status.as_ref().unwrap().danger);
 }
+
+#[test]
+fn ctrl_c_quits_from_a_text_field_but_asks_while_the_glass_is_open() {
+    let mut app = app_at(at(9, 0, 0));
+    update(&mut app, ch('n'));
+    assert_eq!(update(&mut app, ctrl('c')), vec![Command::Quit]);
+    let mut open = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut open, ch('r'));
+    assert!(update(&mut open, ctrl('c')).is_empty());
+    assert_eq!(open.overlay, Some(Overlay::Quit));
+    assert!(
+        update(&mut open, ctrl('c')).is_empty(),
+        "a second Ctrl-C does not skip the question"
+    );
+}
+
+#[test]
+fn snapshots_of_another_incident_do_not_replace_the_one_on_screen() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    let mut other = before_activate();
+    other.incident = "INC-99".into();
+    update(&mut app, Msg::IncidentChanged(other));
+    assert_eq!(app.checklist.as_ref().unwrap().incident, "INC-42");
+    let mut home = app_at(at(9, 0, 0));
+    update(&mut home, Msg::IncidentChanged(before_activate()));
+    assert!(home.checklist.is_none());
+}
