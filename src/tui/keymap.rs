@@ -70,11 +70,11 @@ impl Key {
         }
     }
 
-    /// The key as terminals report it; SHIFT is dropped for characters because the
-    /// character itself already says it (`R`, `?`, `G`).
+    /// The key as terminals report it; SHIFT is dropped where the key itself already says
+    /// it: characters (`R`, `?`, `G`) and BackTab (Shift-Tab).
     pub fn from_event(event: KeyEvent) -> Key {
         let mut modifiers = event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-        if !matches!(event.code, KeyCode::Char(_)) {
+        if !matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
             modifiers |= event.modifiers & KeyModifiers::SHIFT;
         }
         Key {
@@ -433,6 +433,11 @@ mod tests {
         assert_eq!(
             lookup(Scope::Checklist, Key::from_event(event)),
             Some(A::RestoreNow)
+        );
+        let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(Scope::Review, Key::from_event(back_tab)),
+            Some(A::PrevPane)
         );
     }
 
