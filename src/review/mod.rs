@@ -73,10 +73,10 @@ impl ReviewForm {
         if let Some(at) = self.submitted_at {
             let _ = writeln!(md, "_Submitted {}_\n", at.format("%Y-%m-%d %H:%M UTC"));
         }
+        section(&mut md, "Summary", &self.summary);
+        section(&mut md, "Impact", &self.impact);
+        section(&mut md, "Timeline", &as_list(&self.timeline));
         for (title, body) in [
-            ("Summary", &self.summary),
-            ("Impact", &self.impact),
-            ("Timeline", &self.timeline),
             ("Root cause", &self.root_cause),
             ("What went well", &self.went_well),
             ("What went poorly", &self.went_poorly),
@@ -115,6 +115,22 @@ fn section(md: &mut String, title: &str, body: &str) {
         body
     };
     let _ = write!(md, "## {title}\n\n{body}\n\n");
+}
+
+/// One timeline entry per line becomes one list item, so Markdown keeps the lines apart.
+fn as_list(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let l = l.trim();
+            if l.starts_with("- ") || l.starts_with("* ") {
+                l.to_owned()
+            } else {
+                format!("- {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn table_cell(text: &str) -> String {
