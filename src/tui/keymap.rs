@@ -171,7 +171,20 @@ const MOVE: [Binding; 4] = [
     bind(Key::plain(K::Down), A::Down, "move down", None),
 ];
 
-const GLOBAL: [Binding; 6] = [
+/// Keys that act on the open glass from every screen that is not a text field.
+const GLOBAL: [Binding; 8] = [
+    bind(
+        Key::ch('x'),
+        A::ExtendLease,
+        "extend the lease (glass open)",
+        Some("extend lease"),
+    ),
+    bind(
+        Key::ch('R'),
+        A::RestoreNow,
+        "restore now (glass open)",
+        Some("restore now"),
+    ),
     bind(Key::ctrl('c'), A::Quit, "quit (from any screen)", None),
     bind(Key::ch('?'), A::Help, "show this help", Some("help")),
     bind(
@@ -223,24 +236,12 @@ const DECLARE: [Binding; 4] = [
     bind(Key::plain(K::Esc), A::Back, "cancel", Some("cancel")),
 ];
 
-const CHECKLIST: [Binding; 4] = [
+const CHECKLIST: [Binding; 2] = [
     bind(
         Key::plain(K::Enter),
         A::Perform,
         "perform / tick step",
         Some("perform step"),
-    ),
-    bind(
-        Key::ch('x'),
-        A::ExtendLease,
-        "extend the lease",
-        Some("extend lease"),
-    ),
-    bind(
-        Key::ch('R'),
-        A::RestoreNow,
-        "restore now",
-        Some("restore now"),
     ),
     bind(Key::plain(K::Tab), A::NextPane, "details / output", None),
 ];

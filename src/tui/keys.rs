@@ -72,6 +72,7 @@ fn on_screen_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::Quit => return vec![Command::Quit],
         Action::Back => app.go_back(),
         Action::Timeline => app.go_to(Screen::Timeline),
+        Action::ExtendLease | Action::RestoreNow => return on_checklist(app, action),
         Action::Review => match app.current_incident() {
             Some(incident) => return open_review(app, incident),
             None => app.warn("No incident selected — declare one or pick one on Home"),

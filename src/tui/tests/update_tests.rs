@@ -485,3 +485,19 @@ fn snapshots_of_another_incident_do_not_replace_the_one_on_screen() {
     update(&mut home, Msg::IncidentChanged(before_activate()));
     assert!(home.checklist.is_none());
 }
+
+#[test]
+fn restore_and_extend_are_one_key_away_from_the_timeline_too() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, ch('t'));
+    assert_eq!(app.screen, Screen::Timeline);
+    assert_eq!(
+        update(&mut app, ch('R')),
+        vec![Command::Restore {
+            incident: "INC-42".into()
+        }]
+    );
+    app.in_flight = None;
+    update(&mut app, ch('x'));
+    assert!(matches!(app.overlay, Some(Overlay::ExtendPrompt { .. })));
+}

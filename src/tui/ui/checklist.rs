@@ -20,9 +20,19 @@ pub fn render_checklist(frame: &mut Frame, area: Rect, app: &App) {
     let [steps, lower] =
         Layout::vertical([Constraint::Length(steps_height), Constraint::Fill(1)]).areas(area);
     render_steps(frame, steps, app, view);
+    // Tall terminals show both panes; small ones show one and Tab switches.
+    if lower.height >= 16 {
+        let [details, output] =
+            Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(lower);
+        render_details(frame, details, app, view, " Current step ");
+        render_output(frame, output, app, " Output ");
+        return;
+    }
     match app.checklist_pane {
-        ChecklistPane::Details => render_details(frame, lower, app, view),
-        ChecklistPane::Output => render_output(frame, lower, app),
+        ChecklistPane::Details => {
+            render_details(frame, lower, app, view, " Current step (Tab: output) ")
+        }
+        ChecklistPane::Output => render_output(frame, lower, app, " Output (Tab: details) "),
     }
 }
 
@@ -72,9 +82,9 @@ fn render_steps(frame: &mut Frame, area: Rect, app: &App, view: &ChecklistView) 
     frame.render_widget(table, area);
 }
 
-fn render_details(frame: &mut Frame, area: Rect, app: &App, view: &ChecklistView) {
+fn render_details(frame: &mut Frame, area: Rect, app: &App, view: &ChecklistView, title: &str) {
     let t = &app.theme;
-    let block = Block::bordered().title(" Current step (Tab: output) ");
+    let block = Block::bordered().title(title.to_owned());
     let lines = match view.current() {
         Some(i) => {
             let step = &view.steps[i];
@@ -105,9 +115,9 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, view: &ChecklistView
     );
 }
 
-fn render_output(frame: &mut Frame, area: Rect, app: &App) {
+fn render_output(frame: &mut Frame, area: Rect, app: &App, title: &str) {
     let t = &app.theme;
-    let block = Block::bordered().title(" Output (Tab: details) ");
+    let block = Block::bordered().title(title.to_owned());
     let lines = match &app.output {
         None => vec![Line::styled("Nothing yet.", t.dim())],
         Some(Output::Note(text)) => vec![Line::raw(sanitize_line(text))],

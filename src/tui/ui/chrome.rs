@@ -72,8 +72,13 @@ pub fn render_banner(frame: &mut Frame, area: Rect, app: &App) {
         crate::text::sanitize_line(&c.branch),
         clock_text(app.now - w.opened_at),
     );
+    let keys = if app.screen == Screen::Review {
+        "Esc, then x extend · R restore now"
+    } else {
+        "x extend · R restore now"
+    };
     let second = format!(
-        " opened {} · deadline {} · cap {} · x extend · R restore now ",
+        " opened {} · deadline {} · cap {} · {keys} ",
         w.opened_at.format("%H:%M:%S"),
         w.deadline.format("%H:%M:%S"),
         w.cap.format("%H:%M"),
