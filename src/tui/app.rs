@@ -1,7 +1,7 @@
 //! The TUI's whole state: which screen is shown, the latest snapshots, forms, overlays and
 //! work in flight. Changed only by `update`; read by `render`.
 
-use super::declare::{DeclareForm, DeclareValidator, basic_check};
+use super::declare::{DeclareDraft, DeclareForm, DeclareValidator, basic_check};
 use super::review_form::ReviewEditor;
 use super::theme::Theme;
 use super::timeline::TimelineState;
@@ -89,6 +89,8 @@ pub struct App {
     pub home_selected: usize,
     pub declare: Option<DeclareForm>,
     pub validator: Arc<dyn DeclareValidator>,
+    /// What `n` prefills: the current git remote's repository and branch, the default TTL.
+    pub declare_defaults: DeclareDraft,
     pub checklist: Option<ChecklistView>,
     pub checklist_pane: ChecklistPane,
     pub plan: Option<PlanView>,
@@ -118,6 +120,10 @@ impl App {
             home_selected: 0,
             declare: None,
             validator: Arc::new(basic_check),
+            declare_defaults: DeclareDraft {
+                ttl: "30m".into(),
+                ..DeclareDraft::default()
+            },
             checklist: None,
             checklist_pane: ChecklistPane::Details,
             plan: None,
@@ -134,6 +140,12 @@ impl App {
     /// Uses `validator` (after the basic checks) on every declare field.
     pub fn with_validator(mut self, validator: Arc<dyn DeclareValidator>) -> App {
         self.validator = validator;
+        self
+    }
+
+    /// Prefills the declare form opened with `n` (e.g. from the current git remote).
+    pub fn with_declare_defaults(mut self, defaults: DeclareDraft) -> App {
+        self.declare_defaults = defaults;
         self
     }
 

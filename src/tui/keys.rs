@@ -3,7 +3,7 @@
 
 use super::app::{App, ChecklistPane, Confirm, Overlay, Screen};
 use super::command::Command;
-use super::declare::{DeclareDraft, DeclareForm};
+use super::declare::DeclareForm;
 use super::keymap::{Action, Key, Scope, lookup};
 use super::update::open_review;
 use super::view::StepKind;
@@ -98,7 +98,7 @@ fn on_home(app: &mut App, action: Action) -> Vec<Command> {
         Action::Down => app.home_selected = (app.home_selected + 1).min(count.saturating_sub(1)),
         Action::Declare => {
             app.declare = Some(DeclareForm::new(
-                DeclareDraft::default(),
+                app.declare_defaults.clone(),
                 app.validator.clone(),
             ));
             app.go_to(Screen::Declare);

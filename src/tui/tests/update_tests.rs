@@ -501,3 +501,18 @@ fn restore_and_extend_are_one_key_away_from_the_timeline_too() {
     update(&mut app, ch('x'));
     assert!(matches!(app.overlay, Some(Overlay::ExtendPrompt { .. })));
 }
+
+#[test]
+fn new_incident_form_starts_from_the_defaults() {
+    let defaults = DeclareDraft {
+        repository: "acme/api".into(),
+        branch: "main".into(),
+        ttl: "20m".into(),
+        ..DeclareDraft::default()
+    };
+    let mut app = app_at(at(9, 0, 0)).with_declare_defaults(defaults);
+    update(&mut app, ch('n'));
+    let form = app.declare.as_ref().unwrap();
+    assert_eq!(form.values[0], "acme/api");
+    assert_eq!(form.values[4], "20m");
+}
