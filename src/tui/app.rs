@@ -160,6 +160,12 @@ impl App {
             .map(|i| i.id.clone())
     }
 
+    /// The incident whose checklist is loaded: the one the glass, confirmations, extend
+    /// and restore act on, whatever screen is showing.
+    pub fn checklist_incident(&self) -> Option<String> {
+        self.checklist.as_ref().map(|c| c.incident.clone())
+    }
+
     /// True while protections are relaxed on the incident on screen.
     pub fn glass_open(&self) -> bool {
         self.checklist.as_ref().is_some_and(|c| c.window.is_some())

@@ -212,7 +212,7 @@ fn on_confirm(app: &mut App, action: Option<Action>) -> Vec<Command> {
         }
         Some(Action::Perform) => {
             app.overlay = None;
-            let Some(incident) = app.current_incident() else {
+            let Some(incident) = app.checklist_incident() else {
                 return Vec::new();
             };
             return match confirm {
@@ -243,7 +243,7 @@ fn on_extend_prompt(app: &mut App, action: Option<Action>, event: KeyEvent) -> V
                 *error = Some("A reason is required — it goes into the audit log".into());
                 return Vec::new();
             }
-            let (Some(view), Some(incident)) = (&app.checklist, app.current_incident()) else {
+            let (Some(view), Some(incident)) = (&app.checklist, app.checklist_incident()) else {
                 return Vec::new();
             };
             let Some(window) = &view.window else {
@@ -286,7 +286,7 @@ fn on_quit_dialog(app: &mut App, action: Option<Action>) -> Vec<Command> {
         Some(Action::RestoreNow) => {
             app.overlay = None;
             app.quit_after_restore = true;
-            if let Some(incident) = app.current_incident() {
+            if let Some(incident) = app.checklist_incident() {
                 return restore(app, incident);
             }
         }

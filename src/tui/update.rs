@@ -103,7 +103,7 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
                 "Retroactive review opened: {}",
                 sanitize_line(&url)
             ));
-            if let Some(incident) = app.current_incident() {
+            if let Some(incident) = app.checklist_incident() {
                 return open_review(app, incident);
             }
         }

@@ -516,3 +516,21 @@ fn new_incident_form_starts_from_the_defaults() {
     assert_eq!(form.values[0], "acme/api");
     assert_eq!(form.values[4], "20m");
 }
+
+#[test]
+fn from_home_the_quit_dialog_restores_the_open_incident_not_the_selection() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    let mut other = home();
+    other.incidents.swap(0, 1);
+    update(&mut app, Msg::HomeChanged(other));
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Home);
+    assert_eq!(app.current_incident().as_deref(), Some("INC-43"));
+    update(&mut app, ch('q'));
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Command::Restore {
+            incident: "INC-42".into()
+        }]
+    );
+}
