@@ -132,10 +132,20 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
             advice,
         } => {
             app.quit_after_restore = false;
-            app.warn(format!(
-                "{} failed — see the output pane",
-                sanitize_line(&effect)
-            ));
+            // Only the checklist has an output pane; elsewhere the status line says it all.
+            if app.screen == Screen::Checklist {
+                app.warn(format!(
+                    "{} failed — see the output pane",
+                    sanitize_line(&effect)
+                ));
+            } else {
+                app.warn(format!(
+                    "{} failed: {} — {}",
+                    sanitize_line(&effect),
+                    sanitize_line(&error),
+                    sanitize_line(&advice)
+                ));
+            }
             app.checklist_pane = ChecklistPane::Output;
             app.output = Some(Output::Failure {
                 effect: sanitize_line(&effect),

@@ -94,8 +94,11 @@ async fn not_wired_effects_say_so_on_screen() {
     .await
     .unwrap();
     let status = app.status.expect("a failure message");
+    assert!(status.danger, "{}", status.text);
     assert!(
-        status.danger && status.text.contains("StartDrill failed"),
+        status
+            .text
+            .contains("StartDrill failed: the flow is not wired"),
         "{}",
         status.text
     );
