@@ -31,6 +31,7 @@ fn rows() -> Arc<Vec<TimelineRow>> {
                 TimelineRow {
                     seq: i as u64 + 1,
                     ts: start + Duration::seconds(i as i64),
+                    incident: Some(format!("INC-{}", i / 10)),
                     actor: "commander".into(),
                     kind: kind.into(),
                     summary: format!("INC-{} {kind} on acme/api main", i / 10),

@@ -2,6 +2,7 @@
 //! (`Command`), a pure `update` and a pure `render`. It renders its own view types and
 //! never talks to the forge, git or the audit log itself: the flow does, behind `Effects`.
 
+pub mod adapt;
 pub mod app;
 pub mod command;
 pub mod declare;

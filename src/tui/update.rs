@@ -190,7 +190,7 @@ fn prefilled_timeline(app: &App, incident: &str) -> String {
     app.timeline
         .rows
         .iter()
-        .filter(|r| r.summary.contains(incident) || r.json.contains(incident))
+        .filter(|r| r.incident.as_deref() == Some(incident))
         .map(|r| {
             format!(
                 "{} {} — {}",

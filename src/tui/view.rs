@@ -224,6 +224,8 @@ pub struct RestoreView {
 pub struct TimelineRow {
     pub seq: u64,
     pub ts: DateTime<Utc>,
+    /// The incident the event belongs to; `None` for log-level events (`recovered`).
+    pub incident: Option<String>,
     pub actor: String,
     pub kind: String,
     pub summary: String,
@@ -235,6 +237,17 @@ pub struct TimelineRow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChainStatus {
     NotChecked,
-    Verified { head_seq: u64, head_hash: String },
-    Broken { line: u64, reason: String },
+    Verified {
+        head_seq: u64,
+        head_hash: String,
+    },
+    Broken {
+        line: u64,
+        reason: String,
+    },
+    /// The log could not be read at all (permissions, a lock held too long); not a
+    /// statement about the chain.
+    Unreadable {
+        reason: String,
+    },
 }

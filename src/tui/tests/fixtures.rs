@@ -253,6 +253,7 @@ pub fn events(n: usize) -> Arc<Vec<TimelineRow>> {
                 TimelineRow {
                     seq: i as u64 + 1,
                     ts: at(9, 0, 0) + Duration::seconds(7 * i as i64),
+                    incident: Some("INC-42".into()),
                     actor: if i % 3 == 0 { "commander" } else { "watchdog" }.into(),
                     kind: kind.into(),
                     summary: format!("INC-42 {kind} #{}", i + 1),

@@ -170,23 +170,32 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, title: &str) {
 
 /// The restore report: verified read-back, or the differences, the drift table and advice.
 pub fn restore_lines(view: &RestoreView, t: &Theme) -> Vec<Line<'static>> {
-    if view.verified {
-        return vec![Line::styled(
+    let mut lines = if view.verified {
+        vec![Line::styled(
             "✓ Protections restored exactly: read back and equal to the snapshot.",
             t.good(),
-        )];
+        )]
+    } else {
+        let advice = view
+            .advice
+            .as_deref()
+            .unwrap_or("reconcile on the forge by hand, then R to restore again.");
+        vec![
+            Line::styled(
+                "✗ Restore NOT verified: the read-back differs from the snapshot.",
+                t.danger(),
+            ),
+            Line::styled(format!("What to do: {}", sanitize_line(advice)), t.title()),
+        ]
+    };
+    if view.verified
+        && let Some(advice) = view.advice.as_deref().filter(|_| view.drift.is_some())
+    {
+        lines.push(Line::styled(
+            format!("What to do: {}", sanitize_line(advice)),
+            t.title(),
+        ));
     }
-    let advice = view
-        .advice
-        .as_deref()
-        .unwrap_or("reconcile on the forge by hand, then R to restore again.");
-    let mut lines = vec![
-        Line::styled(
-            "✗ Restore NOT verified: the read-back differs from the snapshot.",
-            t.danger(),
-        ),
-        Line::styled(format!("What to do: {}", sanitize_line(advice)), t.title()),
-    ];
     lines.extend(
         view.differences
             .iter()

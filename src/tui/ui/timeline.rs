@@ -52,6 +52,10 @@ fn render_chain(frame: &mut Frame, area: Rect, app: &App) {
             ),
             t.danger(),
         ),
+        ChainStatus::Unreadable { reason } => Line::styled(
+            format!(" ✗ audit log unreadable: {}", sanitize_line(reason)),
+            t.danger(),
+        ),
         ChainStatus::NotChecked => Line::styled(" … chain not verified yet", t.warning()),
     };
     frame.render_widget(Paragraph::new(line), area);

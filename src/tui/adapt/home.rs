@@ -1,0 +1,96 @@
+//! Every incident in the audit log as the home screen: open leases (whichever process
+//! opened them), incidents still in progress, and the latest finished drills.
+
+use super::checklist::window_banner;
+use crate::incident::{Incident, Phase};
+use crate::tui::view::{DrillRow, HomeView, IncidentRow, LeaseRow};
+use chrono::{DateTime, Utc};
+
+/// How many finished drills the home screen lists.
+pub const RECENT_DRILLS: usize = 5;
+
+/// The home screen for `incidents` (every incident the log holds, in any order).
+pub fn home_view(incidents: &[Incident]) -> HomeView {
+    let mut open: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.phase != Phase::Closed && !(i.drill && finished(i)))
+        .collect();
+    // The glass that is open matters most, then the newest declaration.
+    open.sort_by_key(|i| (!i.glass_possibly_open(), std::cmp::Reverse(i.declared_at)));
+    let mut leases: Vec<LeaseRow> = incidents
+        .iter()
+        .filter_map(|i| {
+            window_banner(i).map(|w| LeaseRow {
+                incident: i.id.clone(),
+                repo: i.repo.clone(),
+                branch: i.branch.clone(),
+                deadline: w.deadline,
+            })
+        })
+        .collect();
+    leases.sort_by_key(|l| l.deadline);
+    let mut drills: Vec<DrillRow> = incidents
+        .iter()
+        .filter(|i| i.drill && finished(i))
+        .map(drill_row)
+        .collect();
+    drills.sort_by_key(|d| std::cmp::Reverse(d.finished_at));
+    drills.truncate(RECENT_DRILLS);
+    HomeView {
+        incidents: open
+            .into_iter()
+            .map(|i| IncidentRow {
+                id: i.id.clone(),
+                repo: i.repo.clone(),
+                branch: i.branch.clone(),
+                phase: phase_words(i.phase).to_owned(),
+                declared_at: i.declared_at,
+            })
+            .collect(),
+        leases,
+        drills,
+    }
+}
+
+/// A drill is over once its glass was closed again (or it was closed without one).
+fn finished(incident: &Incident) -> bool {
+    !incident.glass_possibly_open()
+        && (incident.restore.restored_at.is_some() || incident.phase == Phase::Closed)
+}
+
+/// A finished drill: its total time, its exposure window and whether it proved what a
+/// drill must (the fix landed, protections came back exactly, the review was opened).
+pub fn drill_row(incident: &Incident) -> DrillRow {
+    let finished_at: DateTime<Utc> = incident.updated_at;
+    DrillRow {
+        finished_at,
+        scenario: format!("{} {} ({})", incident.repo, incident.branch, incident.id),
+        total: incident.total_elapsed(finished_at),
+        exposure: incident
+            .exposure_window()
+            .map_or_else(chrono::Duration::zero, |w| w.length(finished_at)),
+        passed: !incident.pushes.is_empty()
+            && incident.restore.verified
+            && incident.drift.is_empty()
+            && incident.review.pull_request.is_some(),
+    }
+}
+
+/// The phase in the commander's words.
+pub fn phase_words(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Declared => "declared",
+        Phase::Preflighted => "preflight done",
+        Phase::Activating => "opening the glass",
+        Phase::ActivationFailed => "activation FAILED — restore",
+        Phase::Active => "GLASS OPEN",
+        Phase::Pushing => "GLASS OPEN — pushing",
+        Phase::Pushed => "GLASS OPEN — pushed",
+        Phase::Restoring => "restoring",
+        Phase::RestoreFailed => "RESTORE FAILED",
+        Phase::Restored => "restored — review next",
+        Phase::Drift => "restored with DRIFT",
+        Phase::Reviewed => "reviewed",
+        Phase::Closed => "closed",
+    }
+}
