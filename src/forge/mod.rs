@@ -4,7 +4,12 @@
 //! Nothing in here knows about incidents, the audit log or the terminal.
 
 pub mod github;
+pub mod github_forge;
+pub mod port;
 pub mod token;
+
+pub use github_forge::{GitHubForge, GitHubForgeOptions};
+pub use port::Forge;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
