@@ -3,9 +3,20 @@
 //!
 //! Nothing in here knows about incidents, the audit log or the terminal.
 
+pub mod classic;
+mod classic_parse;
+pub mod diff;
 pub mod github;
 pub mod github_forge;
+pub mod plan;
+mod plan_classic;
+mod plan_text;
 pub mod port;
+pub mod request;
+pub mod restore;
+pub mod ruleset;
+pub mod sandbox;
+pub mod snapshot;
 pub mod token;
 
 pub use github_forge::{GitHubForge, GitHubForgeOptions};
@@ -13,17 +24,6 @@ pub use port::Forge;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-pub mod classic;
-mod classic_parse;
-pub mod diff;
-pub mod plan;
-mod plan_classic;
-mod plan_text;
-pub mod request;
-pub mod restore;
-pub mod ruleset;
-pub mod snapshot;
 
 /// A repository on a forge, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,1 +1,27 @@
-//! The pure incident model: events folded into state. No I/O.
+//! The pure incident model: typed events, the fold that turns them into state, the
+//! lease and per-step progress. No I/O and no clock reads: callers pass `now`.
+
+mod event;
+mod fold;
+mod lease;
+mod log;
+mod phase;
+mod progress;
+pub(crate) mod secs;
+mod state;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
+
+pub use event::{EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger};
+pub use fold::{FoldError, Recorded, apply, fold};
+pub use lease::{Lease, LeaseError};
+pub use log::{IncidentLogError, LogRecord, fold_each, fold_many, group_by_incident};
+pub use phase::Phase;
+pub use progress::{Pace, Progress, StepProgress, StepStatus, progress};
+pub use state::{
+    Activation, Closing, ExposureWindow, Incident, LeaseExtension, Preflight, Push, PushRejection,
+    RestoreAttempt, RestoreHistory, Review, ReviewPullRequest, StepTick,
+};

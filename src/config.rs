@@ -1,1 +1,0 @@
-//! Configuration: TOML, layered CLI > file > defaults, validated at load.

@@ -1,0 +1,83 @@
+//! The operator's credentials for fetch and push: a token over https/http (sent as HTTP
+//! Basic by libgit2, never written into the remote URL or `.git/config`) and the ssh agent
+//! for ssh remotes. Knows nothing about where the token came from.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use git2::{Cred, CredentialType, RemoteCallbacks};
+
+use crate::secret::Secret;
+
+/// The username GitHub documents for token authentication; any non-empty name works with
+/// personal access tokens, and App installation tokens need exactly this one.
+const TOKEN_USERNAME: &str = "x-access-token";
+
+/// What the operator authenticates with.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    token: Option<Secret>,
+}
+
+impl Credentials {
+    /// A token for https/http remotes; ssh remotes still use the ssh agent.
+    pub fn token(token: Secret) -> Self {
+        Credentials { token: Some(token) }
+    }
+
+    /// No token: ssh remotes use the agent, and http remotes that ask for credentials fail
+    /// with [`super::GitError::NoCredentials`].
+    pub fn none() -> Self {
+        Credentials { token: None }
+    }
+}
+
+/// Why the credential callback gave up, so the transport error can be told apart from an
+/// authentication problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CredentialFailure {
+    /// The remote asked for credentials we do not have.
+    Missing,
+    /// The remote asked again after we answered: it refused what we sent.
+    Rejected,
+}
+
+/// Installs the credential callback on `callbacks`; `failure` records why it gave up.
+///
+/// libgit2 asks again after a 401, for ever, so the second request for the same kind of
+/// credential is answered with an error instead of the same token.
+pub(crate) fn install(
+    callbacks: &mut RemoteCallbacks<'_>,
+    credentials: &Credentials,
+    failure: Rc<Cell<Option<CredentialFailure>>>,
+) {
+    let token = credentials.token.clone();
+    let mut secret_attempts = 0u32;
+    callbacks.credentials(move |_url, username_from_url, allowed| {
+        // libgit2 first asks ssh for a bare username; that is not an attempt to log in.
+        if allowed.contains(CredentialType::USERNAME) {
+            return Cred::username(username_from_url.unwrap_or("git"));
+        }
+        secret_attempts += 1;
+        if secret_attempts > 1 {
+            failure.set(Some(CredentialFailure::Rejected));
+            return Err(git2::Error::from_str("the remote refused the credentials"));
+        }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            match &token {
+                Some(token) => Cred::userpass_plaintext(TOKEN_USERNAME, token.expose()),
+                None => {
+                    failure.set(Some(CredentialFailure::Missing));
+                    Err(git2::Error::from_str("no token to authenticate with"))
+                }
+            }
+        } else if allowed.contains(CredentialType::SSH_KEY) {
+            Cred::ssh_key_from_agent(username_from_url.unwrap_or("git"))
+        } else {
+            failure.set(Some(CredentialFailure::Missing));
+            Err(git2::Error::from_str(
+                "the remote asks for an unsupported kind of credential",
+            ))
+        }
+    });
+}

@@ -1,0 +1,220 @@
+//! The incident's events: what happened, as it is written to the audit log.
+//!
+//! One event maps onto one audit record's `kind` + `data`. Forge payloads (snapshots,
+//! plans, diffs, review forms) travel as opaque JSON so this module never depends on
+//! `forge`. Nothing here decides whether an event is allowed: that is the fold's job.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Why a restore was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestoreTrigger {
+    /// The operator asked for it (the checklist's restore step, or "restore now").
+    Operator,
+    /// The running process reached the lease deadline.
+    Deadline,
+    /// The detached watchdog reached the deadline after the main process was gone.
+    Watchdog,
+    /// A later command found an open glass in the log and closed it.
+    Recovery,
+    /// Ctrl-C or SIGTERM while the glass was open.
+    Interrupt,
+    /// Something failed while the glass was open (activation or push).
+    Failure,
+}
+
+/// Everything that can happen to an incident, in the audit log's vocabulary.
+///
+/// Durations are whole seconds and times are UTC, so the JSON stays readable to a third
+/// party verifying the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum IncidentEvent {
+    /// The incident is declared: scope, reason and the lease asked for.
+    Declared {
+        /// The incident id (also the audit record's `incident`).
+        id: String,
+        /// `owner/name` on the forge.
+        repo: String,
+        branch: String,
+        reason: String,
+        /// The lease length asked for, in seconds.
+        ttl: u64,
+        /// The longest the lease may ever run (extensions included), in seconds.
+        cap: u64,
+        /// The runbook's name.
+        runbook: String,
+        /// A rehearsal against the sandbox rather than a real emergency.
+        drill: bool,
+    },
+    /// A manual runbook step was ticked.
+    StepDone {
+        /// The runbook step id.
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Identity, permission, the protection snapshot and the commits to push were read.
+    Preflighted {
+        login: String,
+        /// The repository permission as the forge names it (`admin`, `maintain`, …).
+        permission: String,
+        /// The branch head before the window.
+        pre_sha: String,
+        /// Every protection on the branch, as the forge returned it.
+        snapshot: Value,
+        /// The local commits that would be pushed, oldest first.
+        commits: Vec<String>,
+    },
+    /// The relax plan, written and fsync'd before any forge mutation.
+    ActivationIntended { plan: Value },
+    /// The relaxation is in place and the lease runs until `deadline`.
+    Activated {
+        deadline: DateTime<Utc>,
+        /// What the forge accepted.
+        applied: Value,
+    },
+    /// Activation failed part-way: the glass may be partly open, so restore is required.
+    ActivationFailed { error: String },
+    /// The lease was moved forward (within the cap) for a stated reason.
+    LeaseExtended {
+        deadline: DateTime<Utc>,
+        reason: String,
+    },
+    /// A push is about to be attempted.
+    PushIntended {
+        old_sha: String,
+        new_sha: String,
+        commits: Vec<String>,
+    },
+    /// The remote accepted the push.
+    Pushed {
+        old_sha: String,
+        new_sha: String,
+        commits: Vec<String>,
+        remote_lines: Vec<String>,
+    },
+    /// The remote refused the push; its status and `remote:` lines, sanitised.
+    PushRejected {
+        status: String,
+        remote_lines: Vec<String>,
+    },
+    /// Restoring the snapshot is about to start (or be retried).
+    RestoreIntended { trigger: RestoreTrigger },
+    /// Someone changed protection during the window; restore continues and records it.
+    DriftDetected { diff: Value },
+    /// The snapshot is back; `verified` when the read-back matched it.
+    Restored { verified: bool },
+    /// A restore attempt failed; the glass is still open.
+    RestoreFailed { error: String, attempt: u32 },
+    /// The retroactive review of what was pushed is open on the forge.
+    ReviewOpened {
+        pr_number: u64,
+        pr_url: String,
+        before_ref: String,
+        after_ref: String,
+    },
+    /// The lessons-learned form was submitted.
+    ReviewSubmitted { form: Value },
+    /// The incident is over.
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+}
+
+/// Every event kind, as written in the audit log's `kind` field.
+pub const EVENT_KINDS: &[&str] = &[
+    "declared",
+    "step_done",
+    "preflighted",
+    "activation_intended",
+    "activated",
+    "activation_failed",
+    "lease_extended",
+    "push_intended",
+    "pushed",
+    "push_rejected",
+    "restore_intended",
+    "drift_detected",
+    "restored",
+    "restore_failed",
+    "review_opened",
+    "review_submitted",
+    "closed",
+];
+
+/// Why an audit record could not be read as an incident event.
+#[derive(Debug, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error(
+        "unknown incident event kind `{kind}`: this log was probably written by a newer \
+         breakglass; upgrade breakglass to read it"
+    )]
+    UnknownKind { kind: String },
+    #[error(
+        "the `{kind}` event's data does not match its format ({source}); the log may have \
+         been written by another breakglass version — run `breakglass audit verify`"
+    )]
+    BadData {
+        kind: String,
+        source: serde_json::Error,
+    },
+}
+
+impl IncidentEvent {
+    /// The `kind` this event is written under.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IncidentEvent::Declared { .. } => "declared",
+            IncidentEvent::StepDone { .. } => "step_done",
+            IncidentEvent::Preflighted { .. } => "preflighted",
+            IncidentEvent::ActivationIntended { .. } => "activation_intended",
+            IncidentEvent::Activated { .. } => "activated",
+            IncidentEvent::ActivationFailed { .. } => "activation_failed",
+            IncidentEvent::LeaseExtended { .. } => "lease_extended",
+            IncidentEvent::PushIntended { .. } => "push_intended",
+            IncidentEvent::Pushed { .. } => "pushed",
+            IncidentEvent::PushRejected { .. } => "push_rejected",
+            IncidentEvent::RestoreIntended { .. } => "restore_intended",
+            IncidentEvent::DriftDetected { .. } => "drift_detected",
+            IncidentEvent::Restored { .. } => "restored",
+            IncidentEvent::RestoreFailed { .. } => "restore_failed",
+            IncidentEvent::ReviewOpened { .. } => "review_opened",
+            IncidentEvent::ReviewSubmitted { .. } => "review_submitted",
+            IncidentEvent::Closed { .. } => "closed",
+        }
+    }
+
+    /// True for kinds this module knows (so callers can tell log-level kinds apart).
+    pub fn is_known_kind(kind: &str) -> bool {
+        EVENT_KINDS.contains(&kind)
+    }
+
+    /// Splits the event into the audit record's `kind` and `data`.
+    pub fn to_parts(&self) -> (String, Value) {
+        let tagged = serde_json::to_value(self).expect("incident events always serialise");
+        let Value::Object(mut fields) = tagged else {
+            unreachable!("adjacently tagged enums serialise to objects")
+        };
+        let data = fields.remove("data").unwrap_or(Value::Null);
+        (self.kind().to_owned(), data)
+    }
+
+    /// Reads an event back from an audit record's `kind` and `data`.
+    pub fn from_parts(kind: &str, data: &Value) -> Result<IncidentEvent, EventDecodeError> {
+        if !Self::is_known_kind(kind) {
+            return Err(EventDecodeError::UnknownKind {
+                kind: crate::text::sanitize_line(kind),
+            });
+        }
+        let tagged = serde_json::json!({ "kind": kind, "data": data });
+        serde_json::from_value(tagged).map_err(|source| EventDecodeError::BadData {
+            kind: kind.to_owned(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! The incident as the fold leaves it, and the questions the flow, the watchdog and the
+//! TUI ask of it (is the glass open? must it be restored now?). Built only by the fold.
+
+use super::event::RestoreTrigger;
+use super::lease::Lease;
+use super::phase::Phase;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Everything known about one incident, derived from its events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: String,
+    /// `owner/name`.
+    pub repo: String,
+    pub branch: String,
+    pub reason: String,
+    pub runbook: String,
+    /// The lease length asked for at declaration.
+    #[serde(with = "super::secs")]
+    pub ttl: Duration,
+    /// The longest the lease may run, extensions included.
+    #[serde(with = "super::secs")]
+    pub cap: Duration,
+    pub drill: bool,
+    pub declared_at: DateTime<Utc>,
+    pub declared_by: String,
+    pub phase: Phase,
+    pub preflight: Option<Preflight>,
+    pub activation: Option<Activation>,
+    pub lease: Option<Lease>,
+    pub extensions: Vec<LeaseExtension>,
+    pub pushes: Vec<Push>,
+    pub push_rejections: Vec<PushRejection>,
+    pub restore: RestoreHistory,
+    /// Every protection change someone else made during the window.
+    pub drift: Vec<Value>,
+    pub review: Review,
+    /// Manual steps ticked, by runbook step id (the first tick counts).
+    pub steps_done: BTreeMap<String, StepTick>,
+    /// When each kind of event last happened, for timers.
+    pub last_at: BTreeMap<&'static str, DateTime<Utc>>,
+    /// When each kind of event first happened, for per-step timers.
+    pub first_at: BTreeMap<&'static str, DateTime<Utc>>,
+    pub closed: Option<Closing>,
+    /// The time of the last event.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What preflight found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preflight {
+    pub at: DateTime<Utc>,
+    pub login: String,
+    pub permission: String,
+    pub pre_sha: String,
+    pub snapshot: Value,
+    pub commits: Vec<String>,
+}
+
+/// The relax plan and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activation {
+    /// When the intent was recorded: the first moment the forge may have changed.
+    pub intended_at: DateTime<Utc>,
+    pub plan: Value,
+    pub applied: Option<Value>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeaseExtension {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub deadline: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Push {
+    pub at: DateTime<Utc>,
+    pub old_sha: String,
+    pub new_sha: String,
+    pub commits: Vec<String>,
+    pub remote_lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PushRejection {
+    pub at: DateTime<Utc>,
+    pub status: String,
+    pub remote_lines: Vec<String>,
+}
+
+/// Every restore attempt and its outcome.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RestoreHistory {
+    /// Each `restore_intended`, in order.
+    pub attempts: Vec<RestoreAttempt>,
+    pub last_error: Option<String>,
+    pub restored_at: Option<DateTime<Utc>>,
+    /// The read-back matched the snapshot.
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreAttempt {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub trigger: RestoreTrigger,
+}
+
+/// The retroactive review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Review {
+    pub pull_request: Option<ReviewPullRequest>,
+    pub form: Option<Value>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewPullRequest {
+    pub opened_at: DateTime<Utc>,
+    pub number: u64,
+    pub url: String,
+    pub before_ref: String,
+    pub after_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepTick {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Closing {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// The span during which the forge may have held relaxed protections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExposureWindow {
+    /// When the activation intent was recorded (mutations may start right after it).
+    pub opened_at: DateTime<Utc>,
+    /// When the restore was recorded; `None` while the glass may still be open.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl ExposureWindow {
+    /// The window's length: up to `closed_at`, or up to `now` while still open.
+    pub fn length(&self, now: DateTime<Utc>) -> Duration {
+        (self.closed_at.unwrap_or(now) - self.opened_at).max(Duration::zero())
+    }
+}
+
+impl Incident {
+    /// True when the forge may hold relaxed protections for this incident.
+    pub fn glass_possibly_open(&self) -> bool {
+        self.phase.glass_possibly_open()
+    }
+
+    /// True when protections must be restored now: the glass may be open and either the
+    /// lease has run out or nothing is known to be holding it open on purpose (an
+    /// activation or restore with no recorded result, a failure).
+    ///
+    /// An unexpired lease in `active`, `pushing` or `pushed` is left alone: recovery shows
+    /// it to the operator instead. An activation or restore in flight in another process
+    /// looks the same as a crashed one, so callers hold the per-incident lock first.
+    pub fn needs_restore(&self, now: DateTime<Utc>) -> bool {
+        match self.phase {
+            Phase::Active | Phase::Pushing | Phase::Pushed => {
+                self.lease.is_none_or(|lease| lease.expired(now))
+            }
+            phase => phase.glass_possibly_open(),
+        }
+    }
+
+    /// The exposure window, from the activation intent to the restore; `None` if the
+    /// glass was never opened.
+    pub fn exposure_window(&self) -> Option<ExposureWindow> {
+        let activation = self.activation.as_ref()?;
+        Some(ExposureWindow {
+            opened_at: activation.intended_at,
+            closed_at: self.restore.restored_at,
+        })
+    }
+
+    /// Time from the declaration to the close, or to `now` while open.
+    pub fn total_elapsed(&self, now: DateTime<Utc>) -> Duration {
+        let end = self.closed.as_ref().map_or(now, |c| c.at);
+        (end - self.declared_at).max(Duration::zero())
+    }
+
+    /// The branch head after the last landed push (or before the window if none landed).
+    pub fn head_sha(&self) -> Option<&str> {
+        self.pushes
+            .last()
+            .map(|p| p.new_sha.as_str())
+            .or(self.preflight.as_ref().map(|p| p.pre_sha.as_str()))
+    }
+
+    /// Restored, but something needs a human: drift, or a read-back that did not verify.
+    pub fn needs_attention(&self) -> bool {
+        self.phase == Phase::RestoreFailed
+            || !self.drift.is_empty()
+            || (self.restore.restored_at.is_some() && !self.restore.verified)
+    }
+}

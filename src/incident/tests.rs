@@ -1,0 +1,352 @@
+//! The fold's transition table, checked exhaustively, and the events' round trips.
+
+use super::fixtures::{at, history_to, sample, t};
+use super::*;
+use chrono::Duration;
+use serde_json::json;
+
+/// Where each event may arrive and the phase it leaves, written out independently of
+/// the fold so that a change to either shows up here. Absent pairs are illegal.
+fn legal(kind: &str, phase: Phase) -> Option<Phase> {
+    use Phase as P;
+    let glass_open = [
+        P::Activating,
+        P::ActivationFailed,
+        P::Active,
+        P::Pushing,
+        P::Pushed,
+        P::Restoring,
+        P::RestoreFailed,
+    ];
+    let after_restore = [P::Restored, P::Drift, P::Reviewed];
+    match kind {
+        "step_done" if phase != P::Closed => Some(phase),
+        "preflighted" if matches!(phase, P::Declared | P::Preflighted) => Some(P::Preflighted),
+        "activation_intended" if phase == P::Preflighted => Some(P::Activating),
+        "activated" if phase == P::Activating => Some(P::Active),
+        "activation_failed" if phase == P::Activating => Some(P::ActivationFailed),
+        "lease_extended" if matches!(phase, P::Active | P::Pushing | P::Pushed) => Some(phase),
+        "push_intended" if matches!(phase, P::Active | P::Pushing | P::Pushed) => Some(P::Pushing),
+        "pushed" if phase == P::Pushing => Some(P::Pushed),
+        // The history to `pushing` has no landed push, so a rejection goes back to active.
+        "push_rejected" if phase == P::Pushing => Some(P::Active),
+        "restore_intended" if glass_open.contains(&phase) => Some(P::Restoring),
+        "drift_detected" if phase == P::Restoring => Some(P::Restoring),
+        "restored" if phase == P::Restoring => Some(P::Restored),
+        "restore_failed" if phase == P::Restoring => Some(P::RestoreFailed),
+        // In `reviewed` the history already opened the review: a second one is invalid.
+        "review_opened" if matches!(phase, P::Restored | P::Drift) => Some(P::Reviewed),
+        "review_submitted" if after_restore.contains(&phase) => Some(P::Reviewed),
+        "closed"
+            if matches!(
+                phase,
+                P::Declared | P::Preflighted | P::Restored | P::Drift | P::Reviewed
+            ) =>
+        {
+            Some(P::Closed)
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn every_history_reaches_its_phase() {
+    for phase in Phase::ALL {
+        assert_eq!(fold(&history_to(phase)).unwrap().phase, phase);
+    }
+}
+
+#[test]
+fn every_event_in_every_phase_is_accepted_or_refused_as_the_table_says() {
+    let mut legal_count = 0;
+    for phase in Phase::ALL {
+        for &kind in EVENT_KINDS {
+            let mut events = history_to(phase);
+            let index = events.len();
+            events.push(at(10 * index as i64, sample(kind)));
+            let result = fold(&events);
+            match (legal(kind, phase), result) {
+                (Some(next), Ok(incident)) => {
+                    legal_count += 1;
+                    assert_eq!(incident.phase, next, "{kind} in {phase}");
+                }
+                (
+                    None,
+                    Err(FoldError::Illegal {
+                        index: i,
+                        kind: k,
+                        phase: p,
+                    }),
+                ) => {
+                    assert_eq!((i, k, p), (index, kind, phase));
+                }
+                (
+                    None,
+                    Err(FoldError::Invalid {
+                        index: i,
+                        kind: k,
+                        phase: p,
+                        ..
+                    }),
+                ) if kind == "review_opened" && phase == Phase::Reviewed => {
+                    assert_eq!((i, k, p), (index, kind, phase));
+                }
+                (expected, got) => panic!("{kind} in {phase}: expected {expected:?}, got {got:?}"),
+            }
+        }
+    }
+    assert_eq!(legal_count, 45, "the table lists 45 legal transitions");
+}
+
+#[test]
+fn the_first_event_must_be_a_declaration() {
+    assert_eq!(fold(&[]), Err(FoldError::Empty));
+    let err = fold(&[at(0, sample("preflighted"))]).unwrap_err();
+    assert_eq!(
+        err,
+        FoldError::NotDeclared {
+            index: 0,
+            kind: "preflighted"
+        }
+    );
+    assert!(err.to_string().contains("must be `declared`"));
+}
+
+#[test]
+fn illegal_errors_name_index_kind_and_phase() {
+    let mut events = history_to(Phase::Declared);
+    events.push(at(10, sample("pushed")));
+    let message = fold(&events).unwrap_err().to_string();
+    assert!(
+        message.starts_with("event #1 (`pushed`) is not allowed while the incident is `declared`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn lease_extensions_must_move_forward_within_the_cap_and_give_a_reason() {
+    let extend = |deadline, reason: &str| {
+        let mut events = history_to(Phase::Pushed);
+        events.push(at(
+            100,
+            IncidentEvent::LeaseExtended {
+                deadline,
+                reason: reason.into(),
+            },
+        ));
+        fold(&events)
+    };
+    // Activated at t(30) with a 2 h cap: the limit is t(7230).
+    let ok = extend(t(7230), "slow deploy").unwrap();
+    assert_eq!(ok.lease.unwrap().deadline, t(7230));
+    assert_eq!(ok.extensions.len(), 1);
+    for (deadline, reason, needle) in [
+        (t(7231), "slow deploy", "past the lease cap"),
+        (t(1800), "slow deploy", "only be extended forward"),
+        (t(1000), "slow deploy", "only be extended forward"),
+        (t(3600), "  ", "needs a reason"),
+    ] {
+        let err = extend(deadline, reason).unwrap_err();
+        assert!(
+            matches!(&err, FoldError::Invalid { problem, kind: "lease_extended", .. } if problem.contains(needle)),
+            "{deadline}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn activation_beyond_the_cap_or_before_itself_is_invalid() {
+    for deadline in [t(20), t(7300)] {
+        let mut events = history_to(Phase::Activating);
+        events.push(at(
+            30,
+            IncidentEvent::Activated {
+                deadline,
+                applied: json!({}),
+            },
+        ));
+        assert!(matches!(
+            fold(&events),
+            Err(FoldError::Invalid {
+                kind: "activated",
+                ..
+            })
+        ));
+    }
+}
+
+#[test]
+fn a_full_incident_keeps_what_each_event_said() {
+    let mut events = history_to(Phase::Reviewed);
+    events.push(at(200, sample("review_submitted")));
+    events.push(at(210, sample("step_done")));
+    let incident = fold(&events).unwrap();
+    assert_eq!(incident.id, "INC-42");
+    assert_eq!(incident.repo, "acme/api");
+    assert_eq!(incident.ttl, Duration::minutes(30));
+    assert_eq!(incident.preflight.as_ref().unwrap().pre_sha, "aaaa");
+    assert_eq!(incident.pushes.len(), 1);
+    assert_eq!(incident.head_sha(), Some("bbbb"));
+    let lease = incident.lease.unwrap();
+    assert_eq!((lease.activated_at, lease.deadline), (t(30), t(1800)));
+    assert_eq!(incident.restore.attempts.len(), 1);
+    assert!(incident.restore.verified);
+    assert_eq!(incident.review.pull_request.as_ref().unwrap().number, 7);
+    assert!(incident.review.form.is_some());
+    assert_eq!(incident.steps_done["second-pair-of-eyes"].at, t(210));
+    // The exposure window runs from the activation intent (t(20)) to the restore (t(70)).
+    let window = incident.exposure_window().unwrap();
+    assert_eq!((window.opened_at, window.closed_at), (t(20), Some(t(70))));
+    assert_eq!(window.length(t(9999)), Duration::seconds(50));
+    assert!(!incident.needs_attention());
+}
+
+#[test]
+fn drift_during_the_window_ends_in_drift_and_needs_attention() {
+    let incident = fold(&history_to(Phase::Drift)).unwrap();
+    assert_eq!(incident.drift.len(), 1);
+    assert!(incident.needs_attention());
+    assert!(!incident.glass_possibly_open());
+}
+
+#[test]
+fn a_rejected_push_after_a_landed_one_stays_pushed() {
+    let mut events = history_to(Phase::Pushed);
+    events.push(at(100, sample("push_intended")));
+    events.push(at(110, sample("push_rejected")));
+    let incident = fold(&events).unwrap();
+    assert_eq!(incident.phase, Phase::Pushed);
+    assert_eq!(incident.push_rejections.len(), 1);
+}
+
+#[test]
+fn a_failed_apply_leaves_the_incident_unchanged() {
+    let mut incident = fold(&history_to(Phase::Active)).unwrap();
+    let before = incident.clone();
+    let bad = at(
+        100,
+        IncidentEvent::LeaseExtended {
+            deadline: t(99_999),
+            reason: "more".into(),
+        },
+    );
+    assert!(apply(&mut incident, 4, &bad).is_err());
+    assert_eq!(incident, before);
+}
+
+#[test]
+fn needs_restore_follows_the_glass_and_the_deadline() {
+    use Phase as P;
+    for phase in Phase::ALL {
+        let incident = fold(&history_to(phase)).unwrap();
+        let (before_deadline, at_deadline) = match phase {
+            P::Active | P::Pushing | P::Pushed => (false, true),
+            P::Activating | P::ActivationFailed | P::Restoring | P::RestoreFailed => (true, true),
+            _ => (false, false),
+        };
+        assert_eq!(incident.needs_restore(t(1799)), before_deadline, "{phase}");
+        assert_eq!(incident.needs_restore(t(1800)), at_deadline, "{phase}");
+        assert_eq!(incident.glass_possibly_open(), phase.glass_possibly_open());
+    }
+}
+
+#[test]
+fn every_event_round_trips_through_kind_and_data() {
+    for &kind in EVENT_KINDS {
+        let event = sample(kind);
+        let (written_kind, data) = event.to_parts();
+        assert_eq!(written_kind, kind);
+        assert!(data.is_object(), "{kind}: data is an object");
+        let back = IncidentEvent::from_parts(&written_kind, &data).unwrap();
+        assert_eq!(back, event, "{kind}");
+    }
+}
+
+#[test]
+fn events_serialise_adjacently_tagged_with_readable_fields() {
+    let value = serde_json::to_value(sample("activated")).unwrap();
+    assert_eq!(value["kind"], "activated");
+    assert_eq!(value["data"]["deadline"], "2026-01-01T09:30:00Z");
+    let (_, data) = sample("restore_intended").to_parts();
+    assert_eq!(data, json!({"trigger": "operator"}));
+    let (_, data) = IncidentEvent::Closed { note: None }.to_parts();
+    assert_eq!(data, json!({}));
+}
+
+#[test]
+fn unknown_kinds_and_malformed_data_are_refused() {
+    let err = IncidentEvent::from_parts("teleported", &json!({})).unwrap_err();
+    assert!(matches!(err, EventDecodeError::UnknownKind { ref kind } if kind == "teleported"));
+    let err = IncidentEvent::from_parts("restored", &json!({"verified": "yes"})).unwrap_err();
+    assert!(matches!(err, EventDecodeError::BadData { ref kind, .. } if kind == "restored"));
+    assert!(err.to_string().contains("breakglass audit verify"));
+}
+
+mod walks {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random walk through legal transitions: at each step one of the events the fold
+    /// accepts, picked by `choice` among them.
+    fn walk(choices: &[usize]) -> Vec<Incident> {
+        let mut incident = fold(&[at(0, sample("declared"))]).unwrap();
+        let mut states = vec![incident.clone()];
+        for (step, &choice) in choices.iter().enumerate() {
+            let record = |kind| at(10 * (step as i64 + 1), sample(kind));
+            let accepted: Vec<Incident> = EVENT_KINDS
+                .iter()
+                .filter_map(|&kind| {
+                    let mut next = incident.clone();
+                    apply(&mut next, step + 1, &record(kind)).ok()?;
+                    Some(next)
+                })
+                .collect();
+            if accepted.is_empty() {
+                break;
+            }
+            incident = accepted[choice % accepted.len()].clone();
+            states.push(incident.clone());
+        }
+        states
+    }
+
+    proptest! {
+        #[test]
+        fn no_legal_history_closes_the_glass_without_a_restore(
+            choices in proptest::collection::vec(0..64usize, 1..40)
+        ) {
+            for incident in walk(&choices) {
+                if incident.activation.is_some() && !incident.glass_possibly_open() {
+                    prop_assert!(incident.restore.restored_at.is_some(), "{:?}", incident.phase);
+                }
+                if incident.phase == Phase::Closed {
+                    prop_assert!(incident.activation.is_none() || incident.restore.restored_at.is_some());
+                }
+                prop_assert_eq!(incident.lease.is_some(), incident.first_at.contains_key("activated"));
+            }
+        }
+    }
+}
+
+#[test]
+fn absurd_numbers_in_a_log_are_refused_or_saturated_never_a_panic() {
+    let mut events = history_to(Phase::Activating);
+    if let IncidentEvent::Declared { cap, ttl, .. } = &mut events[0].event {
+        *cap = u64::MAX;
+        *ttl = u64::MAX;
+    }
+    events.push(at(
+        30,
+        IncidentEvent::Activated {
+            deadline: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+            applied: json!({}),
+        },
+    ));
+    let incident = fold(&events).unwrap();
+    assert!(incident.lease.unwrap().window_open(t(1_000_000_000)));
+    assert_eq!(
+        Pace::of(Duration::MAX, Duration::MAX),
+        Pace::OnTime,
+        "twice the largest target does not overflow"
+    );
+}
