@@ -25,8 +25,6 @@ pub use port::Forge;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub mod sandbox;
-
 /// A repository on a forge, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RepoId {
