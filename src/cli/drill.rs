@@ -43,9 +43,9 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
     }
     Ok(if report.passed {
         exit::OK
-    } else if report.restored_exactly {
-        exit::ERROR
-    } else {
+    } else if !report.restored_exactly || report.drift_found {
         exit::RESTORE_FAILED
+    } else {
+        exit::ERROR
     })
 }

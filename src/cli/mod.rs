@@ -68,7 +68,10 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {}", crate::text::sanitize(&format!("{err:#}")));
-            ExitCode::from(exit::ERROR)
+            let code = err
+                .downcast_ref::<crate::flow::FlowError>()
+                .map_or(exit::ERROR, crate::flow::FlowError::exit_code);
+            ExitCode::from(code)
         }
     }
 }

@@ -203,7 +203,13 @@ async fn run_steps(
     let restored = run
         .step("restore", flow.restore(id, RestoreTrigger::Operator))
         .await;
-    if restored.is_some_and(|o| !o.needs_attention()) {
+    if let (Some(outcome), Some(timing)) = (&restored, run.report.steps.last_mut())
+        && !outcome.verified
+    {
+        timing.ok = false;
+        timing.error = Some(outcome.summary());
+    }
+    if restored.is_some_and(|o| o.verified) {
         run.step("review", flow.open_review(id)).await;
     }
 }
@@ -250,5 +256,14 @@ async fn judge(flow: &Flow, run: &mut Run<'_>, id: &str, repo: &RepoId) {
             .problems
             .push("no retroactive review was opened".into());
     }
-    report.passed = report.push_landed && report.restored_exactly && report.review_pr.is_some();
+    report.drift_found = !incident.drift.is_empty();
+    if report.drift_found {
+        report
+            .problems
+            .push("someone changed the protection during the window (drift): review it".into());
+    }
+    report.passed = report.push_landed
+        && report.restored_exactly
+        && report.review_pr.is_some()
+        && !report.drift_found;
 }

@@ -24,6 +24,8 @@ pub struct DrillReport {
     pub exposure_millis: Option<i64>,
     pub push_landed: bool,
     pub restored_exactly: bool,
+    /// Someone (an injected fault) changed the protection during the window.
+    pub drift_found: bool,
     pub review_pr: Option<String>,
     pub faults: Vec<String>,
     pub passed: bool,

@@ -98,11 +98,18 @@ impl Flow {
         ) {
             return audit;
         }
-        let restore = match self.restore_locked(lock, RestoreTrigger::Failure).await {
-            Ok(outcome) => describe_restore(&outcome),
-            Err(e) => format!("could not run: {e} — run `breakglass restore --incident {id}`"),
+        let (restore, restored) = match self.restore_locked(lock, RestoreTrigger::Failure).await {
+            Ok(outcome) => (describe_restore(&outcome), !outcome.needs_attention()),
+            Err(e) => (
+                format!("could not run: {e} — run `breakglass restore --incident {id}`"),
+                false,
+            ),
         };
-        FlowError::ActivationFailed { error, restore }
+        FlowError::ActivationFailed {
+            error,
+            restore,
+            restored,
+        }
     }
 }
 

@@ -121,7 +121,12 @@ pub enum FlowError {
     #[error("the push to {branch} was refused by the forge: {status}")]
     PushRefused { branch: String, status: String },
     #[error("activation failed: {error}; restore {restore}")]
-    ActivationFailed { error: String, restore: String },
+    ActivationFailed {
+        error: String,
+        restore: String,
+        /// The protection was put back and verified.
+        restored: bool,
+    },
     #[error("the retroactive review needs a landed push, and incident {id} has none")]
     NothingToReview { id: String },
     #[error("a background task failed: {0}")]
@@ -129,6 +134,17 @@ pub enum FlowError {
 }
 
 impl FlowError {
+    /// The process exit code for this error: 3 when the glass may still be open
+    /// (activation failed and the restore did not verify), else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            FlowError::ActivationFailed {
+                restored: false, ..
+            } => 3,
+            _ => 1,
+        }
+    }
+
     pub(crate) fn audit(kind: &'static str) -> impl FnOnce(AuditError) -> FlowError {
         move |source| FlowError::Audit { kind, source }
     }

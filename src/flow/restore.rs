@@ -115,7 +115,6 @@ impl Flow {
                 let incident = self.recorder.load(id)?;
                 let mut outcome = closed_outcome(&incident, false);
                 outcome.attempts = attempt;
-                outcome.drift = report.drift;
                 return Ok(outcome);
             }
             let error = failure_text(&report);
@@ -148,12 +147,20 @@ impl Flow {
 }
 
 fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
+    // Drift recorded by earlier attempts stays part of the answer (each entry is a list).
+    let drift = incident
+        .drift
+        .iter()
+        .filter_map(|d| serde_json::from_value::<Vec<ThreeWayDifference>>(d.clone()).ok())
+        .flatten()
+        .collect();
     RestoreOutcome {
         incident: incident.id.clone(),
         already_closed,
-        verified: incident.restore.verified,
+        // A glass never opened needs no restore.
+        verified: incident.activation.is_none() || incident.restore.verified,
         attempts: 0,
-        drift: Vec::new(),
+        drift,
         differences: Vec::new(),
         error: None,
         exposure_seconds: incident

@@ -77,6 +77,21 @@ impl World {
         command.output().await.unwrap()
     }
 
+    /// Runs `PROGRAM PREFIX… ARGS…` (a wrapper that execs the binary) with this world's
+    /// environment.
+    pub async fn bg_wrapped(&self, program: &str, prefix: &[&str], args: &[&str]) -> Output {
+        tokio::process::Command::new(program)
+            .args(prefix)
+            .args(args)
+            .env("BREAKGLASS_HOME", self.home.path())
+            .env("GH_TOKEN", self.token.expose())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("BREAKGLASS_FAILPOINT")
+            .output()
+            .await
+            .unwrap()
+    }
+
     /// `activate` for INC-1 with the clone, asking for `ttl`.
     pub async fn activate(&self, id: &str, ttl: &str, env: &[(&str, &str)]) -> Output {
         let dir = self.clone_dir();
