@@ -1,8 +1,5 @@
 //! Git over smart HTTP against the sandbox: clone with git2 and the git CLI, and pushes
 //! refused or allowed with GitHub's texts (GH006, GH013, "Bypassed rule violations").
-//!
-//! Tests marked ignored need the real `smart_http` module from the engineer "git"; the
-//! placeholder in this branch answers 500. Run them with `--include-ignored` after merge.
 
 mod sandbox_support;
 
@@ -180,7 +177,6 @@ async fn git_requests_without_credentials_get_a_basic_challenge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs smart_http from the git engineer"]
 async fn clone_with_git2_and_with_the_git_cli() {
     let sb = start().await;
     let clones = Clones::new();
@@ -217,7 +213,6 @@ async fn clone_with_git2_and_with_the_git_cli() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs smart_http from the git engineer"]
 async fn classic_protection_refuses_everyone_until_enforce_admins_is_off_then_only_the_admin_bypasses()
  {
     let sb = start().await;
@@ -348,7 +343,6 @@ async fn classic_protection_refuses_everyone_until_enforce_admins_is_off_then_on
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs smart_http from the git engineer"]
 async fn rulesets_refuse_with_gh013_and_let_a_bypass_actor_through() {
     let sb = start().await;
     let clones = Clones::new();
