@@ -8,6 +8,8 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod drill;
+pub mod flow;
 pub mod forge;
 pub mod git;
 pub mod incident;

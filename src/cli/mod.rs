@@ -4,8 +4,13 @@
 //! a test of the library could not reach.
 
 mod audit;
+mod connect;
+mod drill;
+mod interrupt;
 mod logging;
 mod sandbox;
+mod status;
+mod steps;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +43,21 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Serve the sandbox forge (a local GitHub-compatible forge) for a team drill.
     Sandbox(sandbox::SandboxArgs),
+    /// Declare an incident, check it, and open the glass for the smallest scope.
+    Activate(steps::ActivateArgs),
+    /// Push the fix, tagged with the incident and the audit head, while the glass is open.
+    Push(steps::PushArgs),
+    /// Put the protections back exactly as they were and verify by reading them back.
+    Restore(steps::IncidentArgs),
+    /// Open the retroactive review of what was pushed.
+    Review(steps::IncidentArgs),
+    /// Show open incidents and leases (and restore expired ones).
+    Status(status::StatusArgs),
+    /// Rehearse the whole flow against a built-in sandbox forge.
+    Drill(drill::DrillArgs),
+    /// Guard one incident's lease from a detached process (started by `activate`).
+    #[command(hide = true)]
+    Watchdog(status::WatchdogArgs),
 }
 
 /// Parses the command line, runs the subcommand and turns the outcome into an exit code.
@@ -48,7 +68,10 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {}", crate::text::sanitize(&format!("{err:#}")));
-            ExitCode::from(exit::ERROR)
+            let code = err
+                .downcast_ref::<crate::flow::FlowError>()
+                .map_or(exit::ERROR, crate::flow::FlowError::exit_code);
+            ExitCode::from(code)
         }
     }
 }
@@ -57,5 +80,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Activate(args) => block_on(steps::activate(args)),
+        Command::Push(args) => block_on(steps::push(args)),
+        Command::Restore(args) => block_on(steps::restore(args)),
+        Command::Review(args) => block_on(steps::review(args)),
+        Command::Status(args) => block_on(status::status(args)),
+        Command::Drill(args) => block_on(drill::run(args)),
+        Command::Watchdog(args) => block_on(status::watchdog(args)),
     }
+}
+
+fn block_on(work: impl std::future::Future<Output = anyhow::Result<u8>>) -> anyhow::Result<u8> {
+    tokio::runtime::Runtime::new()?.block_on(work)
 }

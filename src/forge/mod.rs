@@ -7,15 +7,20 @@ pub mod classic;
 mod classic_parse;
 pub mod diff;
 pub mod github;
+pub mod github_forge;
 pub mod plan;
 mod plan_classic;
 mod plan_text;
+pub mod port;
 pub mod request;
 pub mod restore;
 pub mod ruleset;
 pub mod sandbox;
 pub mod snapshot;
 pub mod token;
+
+pub use github_forge::{GitHubForge, GitHubForgeOptions};
+pub use port::Forge;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

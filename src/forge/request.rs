@@ -72,6 +72,8 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Percent-encodes one path parameter (owner, repository, branch, login, ref…). The
+/// client (`forge::github`) re-exports this one function; there is no second encoder.
 pub fn encode_segment(segment: &str) -> String {
     utf8_percent_encode(segment, PATH_SEGMENT).to_string()
 }

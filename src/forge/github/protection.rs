@@ -4,14 +4,16 @@
 use super::client::GitHubClient;
 use super::error::ForgeError;
 use super::error_map::error_for;
-use super::request::{Request, Scope, repo_path};
+use super::request::{Request, Scope, encode_segment};
 use crate::forge::RepoId;
 use serde_json::{Value, json};
 
 fn protection_path(repo: &RepoId, branch: &str, rest: &[&str]) -> String {
-    let mut segments = vec!["branches", branch, "protection"];
-    segments.extend_from_slice(rest);
-    repo_path(repo, &segments)
+    let suffix: String = rest
+        .iter()
+        .map(|r| format!("/{}", encode_segment(r)))
+        .collect();
+    crate::forge::request::protection_path(repo, branch, &suffix)
 }
 
 fn admin(repo: &RepoId) -> Scope {

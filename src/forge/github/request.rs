@@ -2,22 +2,13 @@
 //! builder that percent-encodes every parameter. No I/O here.
 
 use crate::forge::RepoId;
+use crate::forge::request::{ApiCall, HttpMethod};
 use http::HeaderMap;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
-/// Everything but RFC 3986's unreserved characters is encoded, so a branch such as
-/// `release/1.0#hotfix?x=1 50%` stays one path segment (`/` becomes `%2F`, as GitHub asks).
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path parameter (owner, repository, branch, login, ref…).
-pub fn encode_segment(raw: &str) -> String {
-    utf8_percent_encode(raw, PATH_SEGMENT).to_string()
-}
+/// One percent-encoder for the whole crate: the planner's request builders use it too.
+pub use crate::forge::request::encode_segment;
 
 /// Builds `/a/b/c` from raw segments, encoding each one.
 pub fn path(segments: &[&str]) -> String {
@@ -35,6 +26,16 @@ pub fn repo_path(repo: &RepoId, rest: &[&str]) -> String {
     segments.extend_from_slice(rest);
     path(&segments)
 }
+
+/// POSTs that set a flag or add to a set: sending one twice leaves the same state.
+const IDEMPOTENT_POSTS: [&str; 6] = [
+    "repos/set-admin-branch-protection",
+    "repos/create-commit-signature-protection",
+    "repos/add-user-access-restrictions",
+    "repos/add-team-access-restrictions",
+    "repos/add-app-access-restrictions",
+    "repos/add-status-check-contexts",
+];
 
 /// The HTTP methods the GitHub REST API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +136,38 @@ impl Request {
         }
     }
 
+    /// The request that executes a planned call (`forge::request::ApiCall`) on `repo`.
+    /// GET, PUT, PATCH and DELETE are resent after a lost answer; a POST is resent only
+    /// when it sets a flag or adds to a set (GitHub's protection sub-resources), never
+    /// when it creates something. Protection and ruleset paths name whose admin rights
+    /// they need, so a 404 reads as missing rights.
+    pub fn for_call(call: &ApiCall, repo: &RepoId) -> Self {
+        let method = match call.method {
+            HttpMethod::Get => Method::Get,
+            HttpMethod::Put => Method::Put,
+            HttpMethod::Patch => Method::Patch,
+            HttpMethod::Post => Method::Post,
+            HttpMethod::Delete => Method::Delete,
+        };
+        let idempotence =
+            if method == Method::Post && !IDEMPOTENT_POSTS.contains(&call.operation_id.as_str()) {
+                Idempotence::Creates
+            } else {
+                Idempotence::Idempotent
+            };
+        let scope = if let Some(org) = call.path.strip_prefix("/orgs/") {
+            let org = org.split('/').next().unwrap_or_default();
+            Scope::OrgAdmin(percent_decode_str(org).decode_utf8_lossy().into_owned())
+        } else if call.path.contains("/protection") || call.path.contains("/rulesets") {
+            Scope::RepoAdmin(repo.clone())
+        } else {
+            Scope::Plain
+        };
+        let mut request = Self::new(method, call.path.clone(), idempotence).with_scope(scope);
+        request.body = call.body.clone();
+        request
+    }
+
     pub fn with_body(mut self, body: Value) -> Self {
         self.body = Some(body);
         self
@@ -221,6 +254,47 @@ mod tests {
             .with_query("per_page", 100)
             .with_query("q", "a&b=c");
         assert_eq!(request.path_and_query(), "/x?per_page=100&q=a%26b%3Dc");
+    }
+
+    #[test]
+    fn planned_calls_keep_method_path_body_and_get_the_right_retry_rule() {
+        let repo = RepoId::new("acme", "api");
+        let call = |method, path: &str, op: &str| ApiCall::new(method, path.to_owned(), op);
+        let set_admin = Request::for_call(
+            &call(
+                HttpMethod::Post,
+                "/repos/acme/api/branches/main/protection/enforce_admins",
+                "repos/set-admin-branch-protection",
+            ),
+            &repo,
+        );
+        assert_eq!(set_admin.method, Method::Post);
+        assert_eq!(set_admin.idempotence, Idempotence::Idempotent);
+        assert_eq!(set_admin.scope, Scope::RepoAdmin(repo.clone()));
+        assert_eq!(set_admin.body, None);
+
+        let issue = Request::for_call(
+            &call(HttpMethod::Post, "/repos/acme/api/issues", "issues/create")
+                .with_body(serde_json::json!({"title": "t"})),
+            &repo,
+        );
+        assert_eq!(issue.idempotence, Idempotence::Creates);
+        assert_eq!(issue.scope, Scope::Plain);
+        assert_eq!(issue.body, Some(serde_json::json!({"title": "t"})));
+
+        let org = Request::for_call(
+            &call(
+                HttpMethod::Put,
+                "/orgs/acme%2Dx/rulesets/5",
+                "repos/update-org-ruleset",
+            )
+            .with_body(serde_json::json!({"bypass_actors": []})),
+            &repo,
+        );
+        assert_eq!(org.method, Method::Put);
+        assert_eq!(org.idempotence, Idempotence::Idempotent);
+        assert_eq!(org.scope, Scope::OrgAdmin("acme-x".into()));
+        assert_eq!(org.path, "/orgs/acme%2Dx/rulesets/5");
     }
 
     #[test]

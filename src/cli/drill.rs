@@ -1,0 +1,51 @@
+//! `breakglass drill`: a timed rehearsal of the whole flow against an in-process sandbox
+//! forge. `--headless` prints the timings; the TUI drill is not wired yet, so plain
+//! `breakglass drill` runs the headless one too (with a note).
+
+use super::exit;
+use super::steps::print_json;
+use crate::drill::{DrillOptions, run_headless};
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// Run without the TUI and print each step's duration and forge requests.
+    #[arg(long)]
+    pub headless: bool,
+    /// Inject a sandbox fault (repeatable), e.g. put:/repos/*/branches/*/protection=500x1
+    /// or drift:acme/api:main.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+    /// The lease the drill asks for (default: config `lease.default`).
+    #[arg(long, value_parser = crate::config::parse_duration)]
+    pub ttl: Option<chrono::Duration>,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
+    if !args.headless {
+        eprintln!("note: the TUI drill is not available yet; running the headless drill");
+    }
+    let home = std::env::var_os(crate::paths::HOME_ENV)
+        .filter(|h| !h.is_empty())
+        .map(std::path::PathBuf::from);
+    let report = run_headless(DrillOptions {
+        faults: args.faults,
+        home,
+        ttl: args.ttl,
+    })
+    .await?;
+    if args.json {
+        print_json(&report);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(if report.passed {
+        exit::OK
+    } else if !report.restored_exactly || report.drift_found {
+        exit::RESTORE_FAILED
+    } else {
+        exit::ERROR
+    })
+}

@@ -1,0 +1,235 @@
+//! `breakglass activate|push|restore|review`: the headless break-glass steps. Each prints
+//! words, or one JSON document with `--json`, and returns the exit code.
+
+use super::connect::{ForgeArgs, connect, recover_and_report};
+use super::exit;
+use super::interrupt::interruptible;
+use crate::config::{ConfigOverrides, parse_duration};
+use crate::flow::{Declaration, Flow, RestoreOutcome};
+use crate::forge::RepoId;
+use crate::incident::RestoreTrigger;
+use serde::Serialize;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ActivateArgs {
+    /// The repository, OWNER/NAME.
+    #[arg(long)]
+    pub repo: RepoId,
+    /// The protected branch to push to.
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// The incident id (letters, digits, `-`, `_`), e.g. INC-1234.
+    #[arg(long)]
+    pub incident: String,
+    /// What is broken, with a link to the incident ticket.
+    #[arg(long)]
+    pub reason: String,
+    /// How long the glass may stay open, e.g. 30m, 90s (capped by config `lease.cap`).
+    #[arg(long, value_parser = parse_duration)]
+    pub ttl: Option<chrono::Duration>,
+    /// A clone holding the fix, to list the commits that will be pushed.
+    #[arg(long)]
+    pub repo_dir: Option<PathBuf>,
+    /// The clone's remote that points at the forge.
+    #[arg(long)]
+    pub remote: Option<String>,
+    #[command(flatten)]
+    pub forge: ForgeArgs,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// The incident; may be omitted when exactly one is open.
+    #[arg(long)]
+    pub incident: Option<String>,
+    /// The clone holding the fix (default: the current directory).
+    #[arg(long)]
+    pub repo_dir: Option<PathBuf>,
+    /// The clone's remote that points at the forge (default: config `remote`, else origin).
+    #[arg(long)]
+    pub remote: Option<String>,
+    #[command(flatten)]
+    pub forge: ForgeArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IncidentArgs {
+    /// The incident; may be omitted when exactly one is open.
+    #[arg(long)]
+    pub incident: Option<String>,
+    #[command(flatten)]
+    pub forge: ForgeArgs,
+    /// Ask these logins to review (repeatable; `review` only).
+    #[arg(long = "reviewer", value_name = "LOGIN")]
+    pub reviewers: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
+    let overrides = ConfigOverrides {
+        remote: args.remote.clone(),
+        ..ConfigOverrides::default()
+    };
+    let flow = connect("breakglass activate", &args.forge, overrides).await?;
+    recover_and_report(&flow).await?;
+    let id = args.incident.clone();
+    let run = async {
+        flow.declare(Declaration {
+            id: id.clone(),
+            repo: args.repo.clone(),
+            branch: args.branch.clone(),
+            reason: args.reason.clone(),
+            ttl: args.ttl,
+            drill: false,
+        })
+        .await?;
+        let preflight = flow
+            .preflight(&id, args.repo_dir.as_deref(), args.remote.as_deref())
+            .await?;
+        let activation = flow.activate(&id).await?;
+        Ok::<_, crate::flow::FlowError>((preflight, activation))
+    };
+    let (preflight, activation) = interruptible(&flow, &id, run).await?;
+    if args.json {
+        print_json(&json!({ "preflight": preflight, "activation": activation }));
+    } else {
+        println!("incident {id}: the glass is open");
+        println!("change: {}", preflight.plan_words);
+        if !preflight.commits.is_empty() {
+            println!("commits to push: {}", preflight.commits.len());
+        }
+        println!(
+            "deadline: {} (protections are restored then, even if this terminal is gone)",
+            activation.deadline.to_rfc3339()
+        );
+        println!("next: breakglass push --incident {id}");
+    }
+    Ok(exit::OK)
+}
+
+pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
+    let overrides = ConfigOverrides {
+        remote: args.remote.clone(),
+        ..ConfigOverrides::default()
+    };
+    let flow = connect("breakglass push", &args.forge, overrides).await?;
+    recover_and_report(&flow).await?;
+    let id = flow.resolve_incident(args.incident.as_deref())?;
+    let report = interruptible(
+        &flow,
+        &id,
+        flow.push(&id, args.repo_dir.as_deref(), args.remote.as_deref()),
+    )
+    .await?;
+    if args.json {
+        print_json(&report);
+    } else {
+        println!(
+            "incident {id}: pushed {} commit(s); {} is now at {}",
+            report.commits.len(),
+            flow.incident(&id)?.branch,
+            report.new_sha
+        );
+        for line in &report.remote_lines {
+            println!("remote: {line}");
+        }
+        println!("next: breakglass restore --incident {id}");
+    }
+    Ok(exit::OK)
+}
+
+pub async fn restore(args: IncidentArgs) -> anyhow::Result<u8> {
+    let flow = connect(
+        "breakglass restore",
+        &args.forge,
+        ConfigOverrides::default(),
+    )
+    .await?;
+    let recovery = recover_and_report(&flow).await?;
+    let id = match flow.resolve_incident(args.incident.as_deref()) {
+        Ok(id) => id,
+        // Recovery may have just closed the only open glass.
+        Err(crate::flow::FlowError::NoOpenIncident) if !recovery.restored.is_empty() => {
+            recovery.restored[0].incident.clone()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let outcome = flow.restore(&id, RestoreTrigger::Operator).await?;
+    print_restore(args.json, &outcome);
+    Ok(restore_exit(&outcome))
+}
+
+pub async fn review(args: IncidentArgs) -> anyhow::Result<u8> {
+    let mut flow = connect("breakglass review", &args.forge, ConfigOverrides::default()).await?;
+    recover_and_report(&flow).await?;
+    flow.set_reviewers(args.reviewers.clone());
+    let id = match args.incident.as_deref() {
+        Some(id) => id.to_owned(),
+        None => latest_restored(&flow)?,
+    };
+    let report = flow.open_review(&id).await?;
+    if args.json {
+        print_json(&report);
+    } else {
+        println!("incident {id}: retroactive review open: {}", report.pr_url);
+        println!("diff: {} → {}", report.after_ref, report.before_ref);
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// The most recent restored incident without a review, for `review` without `--incident`.
+fn latest_restored(flow: &Flow) -> anyhow::Result<String> {
+    use crate::incident::Phase;
+    let waiting: Vec<String> = flow
+        .incidents()?
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|i| matches!(i.phase, Phase::Restored | Phase::Drift) && !i.pushes.is_empty())
+        .map(|i| i.id)
+        .collect();
+    match waiting.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => anyhow::bail!("no restored incident awaits its review; pass --incident ID"),
+        many => anyhow::bail!(
+            "several incidents await their review ({}); pass --incident ID",
+            many.join(", ")
+        ),
+    }
+}
+
+pub fn print_restore(json: bool, outcome: &RestoreOutcome) {
+    if json {
+        print_json(outcome);
+    } else {
+        println!("{}", outcome.summary());
+        if let Some(seconds) = outcome.exposure_seconds {
+            println!("exposure window: {seconds}s");
+        }
+    }
+}
+
+pub fn restore_exit(outcome: &RestoreOutcome) -> u8 {
+    if outcome.needs_attention() {
+        exit::RESTORE_FAILED
+    } else {
+        exit::OK
+    }
+}
+
+pub fn print_json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("reports always serialise")
+    );
+}

@@ -1,0 +1,263 @@
+//! The [`Flow`] value: paths, configuration, the audit log, the forge, the clock and the
+//! actor, plus the small steps that need nothing else (listing incidents, ticking a manual
+//! step, extending the lease). The effectful steps live in their own modules.
+
+use super::error::FlowError;
+use super::lock::IncidentLock;
+use super::recorder::Recorder;
+use crate::audit::AuditLog;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::forge::plan::RelaxPlan;
+use crate::forge::port::Forge;
+use crate::incident::{Incident, IncidentEvent};
+use crate::paths::Paths;
+use crate::secret::Secret;
+use chrono::Duration;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// How a flow behaves beyond the configuration.
+#[derive(Debug, Clone)]
+pub struct FlowOptions {
+    /// What the per-incident lock says holds it, e.g. `breakglass push`.
+    pub command: String,
+    /// Start the detached watchdog at activation (the binary's `watchdog` subcommand).
+    pub spawn_watchdog: bool,
+    /// The program to start as the watchdog; `None`: this executable.
+    pub watchdog_program: Option<PathBuf>,
+    /// `BREAKGLASS_HOME` for the watchdog; `None`: it inherits this process's environment.
+    pub home: Option<PathBuf>,
+    /// The forge API URL the watchdog is told to use.
+    pub api_url: String,
+    /// Logins asked to review the retroactive review's pull request.
+    pub reviewers: Vec<String>,
+    /// Restore attempts before `restore_failed` is the final word of this run.
+    pub restore_attempts: u32,
+    /// The pause between restore attempts (doubled each time).
+    pub restore_backoff: std::time::Duration,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions {
+            command: "breakglass".into(),
+            spawn_watchdog: true,
+            watchdog_program: None,
+            home: None,
+            api_url: crate::config::DEFAULT_API_URL.into(),
+            reviewers: Vec::new(),
+            restore_attempts: 3,
+            restore_backoff: std::time::Duration::from_millis(500),
+        }
+    }
+}
+
+/// Everything a flow is built from.
+pub struct FlowSetup {
+    pub paths: Paths,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub forge: Arc<dyn Forge>,
+    /// The operator's token, for git pushes and the watchdog; never stored or shown.
+    pub token: Option<Secret>,
+    pub options: FlowOptions,
+}
+
+/// The orchestrator. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct Flow {
+    pub(super) paths: Paths,
+    pub(super) config: Config,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) forge: Arc<dyn Forge>,
+    pub(super) token: Option<Secret>,
+    pub(super) recorder: Recorder,
+    pub(super) options: FlowOptions,
+    /// Plans made by preflight in this process, so activate applies exactly what the
+    /// operator was shown (another process re-runs preflight instead).
+    pub(super) plans: Mutex<HashMap<String, RelaxPlan>>,
+}
+
+impl std::fmt::Debug for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flow")
+            .field("actor", &self.recorder.actor())
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Flow {
+    /// Opens the audit log (creating it if needed, verifying the chain) and asks the forge
+    /// who the token belongs to: that login is the actor of every event.
+    pub async fn open(setup: FlowSetup) -> Result<Flow, FlowError> {
+        setup.paths.ensure()?;
+        let log = AuditLog::open(setup.paths.audit_log(), setup.clock.clone())
+            .map_err(FlowError::audit("opening the log"))?;
+        let identity = setup.forge.identity().await.map_err(FlowError::forge(
+            "asking the forge who the token belongs to",
+        ))?;
+        Ok(Flow {
+            paths: setup.paths,
+            config: setup.config,
+            clock: setup.clock,
+            forge: setup.forge,
+            token: setup.token,
+            recorder: Recorder::new(log, crate::text::sanitize_line(&identity.login)),
+            options: setup.options,
+            plans: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Who `open_review` asks to review (the actor is never asked to review themselves).
+    pub fn set_reviewers(&mut self, reviewers: Vec<String>) {
+        self.options.reviewers = reviewers;
+    }
+
+    /// The forge login every event is recorded as.
+    pub fn actor(&self) -> &str {
+        self.recorder.actor()
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn forge(&self) -> &Arc<dyn Forge> {
+        &self.forge
+    }
+
+    /// Every incident in the log, folded; unreadable ones are errors of their own.
+    pub fn incidents(&self) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
+        self.recorder.incidents()
+    }
+
+    /// One incident as its events say now.
+    pub fn incident(&self, id: &str) -> Result<Incident, FlowError> {
+        self.recorder.load(id)
+    }
+
+    /// The incident a command means: `id` when given, else the only one not closed whose
+    /// glass may be open or that is still in progress.
+    pub fn resolve_incident(&self, id: Option<&str>) -> Result<String, FlowError> {
+        if let Some(id) = id {
+            return Ok(id.to_owned());
+        }
+        let open: Vec<String> = self
+            .incidents()?
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(is_in_progress)
+            .map(|incident| incident.id)
+            .collect();
+        match open.as_slice() {
+            [] => Err(FlowError::NoOpenIncident),
+            [one] => Ok(one.clone()),
+            many => Err(FlowError::SeveralOpen {
+                ids: many.join(", "),
+            }),
+        }
+    }
+
+    /// Records that a manual runbook step was done.
+    pub async fn tick_step(
+        &self,
+        id: &str,
+        step: &str,
+        note: Option<String>,
+    ) -> Result<Incident, FlowError> {
+        let _lock = self.lock(id)?;
+        self.recorder.load(id)?;
+        self.recorder.record(
+            id,
+            &IncidentEvent::StepDone {
+                step: crate::text::sanitize_line(step),
+                note: note.map(|n| crate::text::sanitize_line(&n)),
+            },
+        )?;
+        self.recorder.load(id)
+    }
+
+    /// Moves the lease's deadline `by` later, within the cap, for a stated reason.
+    pub async fn extend_lease(
+        &self,
+        id: &str,
+        by: Duration,
+        reason: &str,
+    ) -> Result<Incident, FlowError> {
+        let _lock = self.lock(id)?;
+        let incident = self.recorder.load(id)?;
+        let Some(lease) = incident.lease.filter(|_| incident.glass_possibly_open()) else {
+            return Err(FlowError::WrongPhase {
+                id: incident.id,
+                phase: incident.phase,
+                action: "extend its lease",
+                hint: "only an open glass has a lease",
+            });
+        };
+        let reason = crate::text::sanitize_line(reason.trim());
+        let extended = lease.extend(lease.deadline + by)?;
+        self.recorder.record(
+            id,
+            &IncidentEvent::LeaseExtended {
+                deadline: extended.deadline,
+                reason,
+            },
+        )?;
+        self.recorder.load(id)
+    }
+
+    /// Takes incident `id`'s lock for this process's command.
+    pub(super) fn lock(&self, id: &str) -> Result<IncidentLock, FlowError> {
+        IncidentLock::acquire(&self.paths.state_dir, id, &self.options.command)
+    }
+}
+
+/// Declared and not yet finished: the glass may be open, or the flow has not restored yet.
+pub fn is_in_progress(incident: &Incident) -> bool {
+    use crate::incident::Phase;
+    incident.glass_possibly_open() || matches!(incident.phase, Phase::Declared | Phase::Preflighted)
+}
+
+/// The GitHub forge for `api_url` with `token`; mutations are spaced as GitHub asks,
+/// except on loopback (a sandbox forge has no secondary rate limits).
+pub fn github_forge(
+    api_url: &str,
+    token: Secret,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Forge>, crate::forge::github::ForgeError> {
+    use crate::forge::github::ClientOptions;
+    use crate::forge::github_forge::{GitHubForge, GitHubForgeOptions};
+    let loopback = url::Url::parse(api_url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| matches!(h, "127.0.0.1" | "localhost" | "[::1]"))
+        })
+        .unwrap_or(false);
+    let mut options = if loopback {
+        GitHubForgeOptions::unspaced()
+    } else {
+        GitHubForgeOptions::default()
+    };
+    options.clock = clock.clone();
+    let client_options = ClientOptions {
+        clock,
+        ..ClientOptions::default()
+    };
+    Ok(Arc::new(GitHubForge::connect(
+        api_url,
+        token,
+        client_options,
+        options,
+    )?))
+}

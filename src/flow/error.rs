@@ -1,0 +1,155 @@
+//! What can stop a break-glass step, each error naming the cause and the operator's next
+//! action. Only the vocabulary lives here; the steps decide which one applies.
+
+use crate::audit::AuditError;
+use crate::config::{ConfigError, InputError};
+use crate::forge::github::ForgeError;
+use crate::forge::plan::PlanRefusal;
+use crate::git::GitError;
+use crate::incident::{IncidentLogError, LeaseError, Phase};
+use crate::paths::PathsError;
+
+/// A break-glass step that could not be done, phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(
+        "the audit log could not record `{kind}`: {source} — nothing further was changed on \
+         the forge; fix the audit log and run the command again"
+    )]
+    Audit {
+        kind: &'static str,
+        source: AuditError,
+    },
+    #[error("cannot read the audit log: {0}")]
+    AuditRead(AuditError),
+    #[error(transparent)]
+    IncidentLog(#[from] IncidentLogError),
+    #[error(
+        "incident {id} is already declared in the audit log; choose another id, or continue it \
+         with `breakglass push|restore|review --incident {id}`"
+    )]
+    AlreadyDeclared { id: String },
+    #[error("there is no incident {id} in the audit log; `breakglass status` lists them")]
+    UnknownIncident { id: String },
+    #[error("no incident is open; declare one with `breakglass activate`")]
+    NoOpenIncident,
+    #[error("several incidents are open ({ids}); say which with --incident ID")]
+    SeveralOpen { ids: String },
+    #[error("incident {id} is `{phase}`, so it cannot {action}: {hint}")]
+    WrongPhase {
+        id: String,
+        phase: Phase,
+        action: &'static str,
+        hint: &'static str,
+    },
+    #[error("incident {id} is being handled by PID {pid} ({command}) — wait for it or stop it")]
+    Locked {
+        id: String,
+        pid: String,
+        command: String,
+    },
+    #[error("cannot take the lock {path}: {source} — check the state directory's permissions")]
+    LockIo {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{step} failed: {source}")]
+    Forge {
+        step: &'static str,
+        source: ForgeError,
+    },
+    #[error("preflight refused to open the glass: {0} (nothing was changed on the forge)")]
+    Refused(#[from] PlanRefusal),
+    #[error(
+        "{login} is {permission} on {repo}, and breakglass needs an administrator's token to \
+         change branch protection — use a token with repository administration permission"
+    )]
+    NotAdmin {
+        login: String,
+        permission: String,
+        repo: String,
+    },
+    #[error(
+        "the clone's remote points at {found}, but incident {id} is about {expected}; pass \
+         --repo-dir for a clone of {expected} or --remote for its remote"
+    )]
+    WrongRepository {
+        id: String,
+        expected: String,
+        found: String,
+    },
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(
+        "there is nothing to push: the local branch {branch} has no commits that {remote}/{branch} \
+         lacks — commit the fix first"
+    )]
+    NothingToPush { branch: String, remote: String },
+    #[error("the clone has HEAD detached or unborn; check out the branch that holds the fix")]
+    NoLocalBranch,
+    #[error(
+        "{branch} on the forge is at {found}, not at {expected} where the window started: someone \
+         else pushed; look at what landed before pushing again"
+    )]
+    RemoteMoved {
+        branch: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "the lease of incident {id} expired at {deadline}; protections are being restored — \
+         declare a new incident to push again"
+    )]
+    LeaseExpired { id: String, deadline: String },
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    #[error(
+        "the recorded {what} of incident {id} cannot be read ({problem}); check the log with \
+         `breakglass audit verify`"
+    )]
+    Unreadable {
+        id: String,
+        what: &'static str,
+        problem: String,
+    },
+    #[error("the push to {branch} was refused by the forge: {status}")]
+    PushRefused { branch: String, status: String },
+    #[error("activation failed: {error}; restore {restore}")]
+    ActivationFailed {
+        error: String,
+        restore: String,
+        /// The protection was put back and verified.
+        restored: bool,
+    },
+    #[error("the retroactive review needs a landed push, and incident {id} has none")]
+    NothingToReview { id: String },
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl FlowError {
+    /// The process exit code for this error: 3 when the glass may still be open
+    /// (activation failed and the restore did not verify), else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            FlowError::ActivationFailed {
+                restored: false, ..
+            } => 3,
+            _ => 1,
+        }
+    }
+
+    pub(crate) fn audit(kind: &'static str) -> impl FnOnce(AuditError) -> FlowError {
+        move |source| FlowError::Audit { kind, source }
+    }
+
+    pub(crate) fn forge(step: &'static str) -> impl FnOnce(ForgeError) -> FlowError {
+        move |source| FlowError::Forge { step, source }
+    }
+}

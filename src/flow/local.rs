@@ -1,0 +1,86 @@
+//! The operator's clone as the flow sees it: which branch holds the fix, where the forge's
+//! branch is, and the commits a push would add. Blocking git2 work, run off the async
+//! threads by the callers.
+
+use super::error::FlowError;
+use crate::forge::RepoId;
+use crate::git::{Credentials, LocalRepo, OutgoingCommit};
+use git2::Oid;
+use std::path::{Path, PathBuf};
+
+/// Where the clone stands relative to the forge's branch.
+#[derive(Debug, Clone)]
+pub(super) struct LocalState {
+    /// The checked-out branch, which holds the fix.
+    pub local_branch: String,
+    /// The forge branch's head as just fetched.
+    pub remote_head: Option<Oid>,
+    /// What a push would add, oldest first (a fast-forward, or an error).
+    pub commits: Vec<OutgoingCommit>,
+}
+
+/// Which clone, remote and branch a step works on.
+#[derive(Debug, Clone)]
+pub(super) struct CloneTarget {
+    pub dir: PathBuf,
+    pub remote: String,
+    pub branch: String,
+    pub repo: RepoId,
+    pub incident: String,
+}
+
+impl CloneTarget {
+    /// Opens the clone and checks that the remote points at the incident's repository.
+    pub fn open(&self) -> Result<LocalRepo, FlowError> {
+        let local = LocalRepo::discover(&self.dir)?;
+        let remote = local.forge_remote(&self.remote)?;
+        if remote.repo != self.repo {
+            return Err(FlowError::WrongRepository {
+                id: self.incident.clone(),
+                expected: self.repo.to_string(),
+                found: remote.repo.to_string(),
+            });
+        }
+        Ok(local)
+    }
+
+    /// Fetches the forge's branch and lists what a push from the checked-out branch adds.
+    pub fn inspect(&self, credentials: &Credentials) -> Result<LocalState, FlowError> {
+        let local = self.open()?;
+        let local_branch = checked_out_branch(&local)?;
+        let remote_head = local.fetch(&self.remote, &self.branch, credentials)?;
+        let local_head = local.local_head(&local_branch)?;
+        let commits = local.outgoing(&self.remote, &self.branch, remote_head, local_head)?;
+        Ok(LocalState {
+            local_branch,
+            remote_head,
+            commits,
+        })
+    }
+}
+
+/// The branch HEAD points at.
+pub(super) fn checked_out_branch(local: &LocalRepo) -> Result<String, FlowError> {
+    let head = local.git2().head().map_err(|_| FlowError::NoLocalBranch)?;
+    if !head.is_branch() {
+        return Err(FlowError::NoLocalBranch);
+    }
+    head.shorthand()
+        .map(str::to_owned)
+        .map_err(|_| FlowError::NoLocalBranch)
+}
+
+/// Runs blocking git work on tokio's blocking pool.
+pub(super) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, FlowError> + Send + 'static,
+) -> Result<T, FlowError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| FlowError::Task(e.to_string()))?
+}
+
+/// A directory given on the command line, or the current one.
+pub(super) fn dir_or_cwd(dir: Option<&Path>) -> PathBuf {
+    dir.map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -1,0 +1,35 @@
+//! The break-glass orchestrator: one code path for the headless CLI, the TUI and drills.
+//!
+//! A [`Flow`] turns the operator's intents (declare, preflight, activate, push, restore,
+//! review) into forge and git effects and records every step, intent before effect, as an
+//! audit event. An incident's state is the fold of its events and nothing else, so a
+//! crash anywhere is recovered by reading the log ([`Flow::recover`]). It owns the lease:
+//! the in-process deadline, the detached watchdog and the recovery of expired leases.
+//!
+//! It never prints: callers render the reports it returns.
+
+mod activate;
+mod context;
+mod declare;
+mod error;
+pub mod failpoint;
+mod local;
+mod lock;
+mod preflight;
+mod push;
+mod recorder;
+mod recovery;
+mod restore;
+mod review;
+pub mod watchdog;
+
+pub use activate::ActivationReport;
+pub use context::{Flow, FlowOptions, FlowSetup, github_forge, is_in_progress};
+pub use declare::Declaration;
+pub use error::FlowError;
+pub use lock::{IncidentLock, lock_path};
+pub use preflight::PreflightReport;
+pub use push::PushReport;
+pub use recovery::{OpenLease, RecoveryReport};
+pub use restore::RestoreOutcome;
+pub use review::ReviewReport;

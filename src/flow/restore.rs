@@ -1,0 +1,234 @@
+//! Restore: always possible, idempotent. Records `restore_intended`, has the forge put the
+//! snapshot back and read it back, records drift (three-way) if someone else changed the
+//! protection, then `restored` — or `restore_failed` after the retries, a loud state.
+
+use super::context::Flow;
+use super::error::FlowError;
+use super::failpoint;
+use super::lock::IncidentLock;
+use super::preflight::to_value;
+use crate::forge::diff::{Difference, ThreeWayDifference};
+use crate::forge::plan::RelaxPlan;
+use crate::forge::port::RestoreReport;
+use crate::forge::snapshot::ProtectionSnapshot;
+use crate::incident::{Incident, IncidentEvent, RestoreTrigger};
+use serde::Serialize;
+
+/// How a restore ended. `verified` with no drift is the only all-clear.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreOutcome {
+    pub incident: String,
+    /// The glass was already closed: nothing was sent.
+    pub already_closed: bool,
+    /// The read-back equals the snapshot.
+    pub verified: bool,
+    pub attempts: u32,
+    /// Changes someone else made during the window (snapshot / ours / theirs).
+    pub drift: Vec<ThreeWayDifference>,
+    /// Where the read-back still differs from the snapshot.
+    pub differences: Vec<Difference>,
+    /// The last failure, sanitised.
+    pub error: Option<String>,
+    /// The exposure window in seconds (activation intent → restored), once closed.
+    pub exposure_seconds: Option<i64>,
+}
+
+impl RestoreOutcome {
+    /// Exit code 3 territory: not verified, or drift found.
+    pub fn needs_attention(&self) -> bool {
+        !self.verified || !self.drift.is_empty()
+    }
+
+    /// One line for the operator.
+    pub fn summary(&self) -> String {
+        if self.already_closed {
+            return format!("incident {}: the glass was already closed", self.incident);
+        }
+        match (self.verified, self.drift.is_empty()) {
+            (true, true) => format!(
+                "incident {}: protections restored and verified by read-back",
+                self.incident
+            ),
+            (true, false) => format!(
+                "incident {}: protections restored, but someone changed them during the window \
+                 ({} change(s)) — review the drift",
+                self.incident,
+                self.drift.len()
+            ),
+            (false, _) => format!(
+                "incident {}: RESTORE FAILED after {} attempt(s): {} — the glass may still be \
+                 open; run `breakglass restore --incident {}` or fix the protection by hand",
+                self.incident,
+                self.attempts,
+                self.error
+                    .as_deref()
+                    .unwrap_or("the read-back differs from the snapshot"),
+                self.incident
+            ),
+        }
+    }
+}
+
+impl Flow {
+    /// Puts incident `id`'s protections back. Idempotent: a closed glass is reported as such.
+    pub async fn restore(
+        &self,
+        id: &str,
+        trigger: RestoreTrigger,
+    ) -> Result<RestoreOutcome, FlowError> {
+        let lock = self.lock(id)?;
+        self.restore_locked(&lock, trigger).await
+    }
+
+    pub(super) async fn restore_locked(
+        &self,
+        lock: &IncidentLock,
+        trigger: RestoreTrigger,
+    ) -> Result<RestoreOutcome, FlowError> {
+        let id = lock.incident();
+        let incident = self.recorder.load(id)?;
+        if !incident.glass_possibly_open() {
+            return Ok(closed_outcome(&incident, true));
+        }
+        let (snapshot, plan) = recorded_payloads(&incident)?;
+        let mut drift_recorded = !incident.drift.is_empty();
+        let mut backoff = self.options.restore_backoff;
+        let attempts = self.options.restore_attempts.max(1);
+        let mut last = None;
+        for attempt in 1..=attempts {
+            self.recorder
+                .record(id, &IncidentEvent::RestoreIntended { trigger })?;
+            let report = self.forge.restore(&snapshot, plan.as_ref()).await;
+            failpoint::hit("after:forge_restore");
+            if report.drifted() && !drift_recorded {
+                self.recorder.record(
+                    id,
+                    &IncidentEvent::DriftDetected {
+                        diff: to_value(&report.drift),
+                    },
+                )?;
+                drift_recorded = true;
+            }
+            if report.verified {
+                self.recorder
+                    .record(id, &IncidentEvent::Restored { verified: true })?;
+                let incident = self.recorder.load(id)?;
+                let mut outcome = closed_outcome(&incident, false);
+                outcome.attempts = attempt;
+                return Ok(outcome);
+            }
+            let error = failure_text(&report);
+            self.recorder.record(
+                id,
+                &IncidentEvent::RestoreFailed {
+                    error: error.clone(),
+                    attempt,
+                },
+            )?;
+            tracing::warn!(incident = id, attempt, %error, "restore attempt failed");
+            last = Some((report, error));
+            if attempt < attempts {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        let (report, error) = last.expect("at least one attempt ran");
+        Ok(RestoreOutcome {
+            incident: id.to_owned(),
+            already_closed: false,
+            verified: false,
+            attempts,
+            drift: report.drift,
+            differences: report.differences,
+            error: Some(error),
+            exposure_seconds: None,
+        })
+    }
+}
+
+fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
+    // Drift recorded by earlier attempts stays part of the answer (each entry is a list).
+    let drift = incident
+        .drift
+        .iter()
+        .filter_map(|d| serde_json::from_value::<Vec<ThreeWayDifference>>(d.clone()).ok())
+        .flatten()
+        .collect();
+    RestoreOutcome {
+        incident: incident.id.clone(),
+        already_closed,
+        // A glass never opened needs no restore.
+        verified: incident.activation.is_none() || incident.restore.verified,
+        attempts: 0,
+        drift,
+        differences: Vec::new(),
+        error: None,
+        exposure_seconds: incident
+            .exposure_window()
+            .filter(|w| w.closed_at.is_some())
+            .map(|w| w.length(incident.updated_at).num_seconds()),
+    }
+}
+
+/// The snapshot from `preflighted` and the plan from `activation_intended`.
+fn recorded_payloads(
+    incident: &Incident,
+) -> Result<(ProtectionSnapshot, Option<RelaxPlan>), FlowError> {
+    let unreadable = |what, problem: String| FlowError::Unreadable {
+        id: incident.id.clone(),
+        what,
+        problem,
+    };
+    let preflight = incident
+        .preflight
+        .as_ref()
+        .ok_or_else(|| unreadable("snapshot", "no preflight was recorded".into()))?;
+    let snapshot = serde_json::from_value(preflight.snapshot.clone())
+        .map_err(|e| unreadable("snapshot", e.to_string()))?;
+    let plan = match &incident.activation {
+        Some(activation) => Some(
+            serde_json::from_value(activation.plan.clone())
+                .map_err(|e| unreadable("relax plan", e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok((snapshot, plan))
+}
+
+fn failure_text(report: &RestoreReport) -> String {
+    let mut parts: Vec<String> = report.errors.clone();
+    parts.extend(report.failed_steps().map(|s| match &s.outcome {
+        crate::forge::port::RestoreStepOutcome::Failed { error } => {
+            format!("{} failed: {error}", s.purpose)
+        }
+        _ => String::new(),
+    }));
+    if !report.differences.is_empty() {
+        parts.push(format!(
+            "the read-back still differs from the snapshot: {}",
+            crate::forge::diff::render(&report.differences)
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("the read-back did not match the snapshot".into());
+    }
+    crate::text::sanitize_line(&parts.join("; "))
+}
+
+impl Flow {
+    /// True when incident `id`'s glass is closed and the forge's protection reads back
+    /// equal to the snapshot right now.
+    pub async fn restored_exactly(&self, id: &str) -> Result<bool, FlowError> {
+        let incident = self.recorder.load(id)?;
+        if incident.glass_possibly_open() || !incident.restore.verified {
+            return Ok(false);
+        }
+        let (snapshot, _) = recorded_payloads(&incident)?;
+        let differences = self
+            .forge
+            .read_back_and_diff(&snapshot)
+            .await
+            .map_err(FlowError::forge("reading the protection back"))?;
+        Ok(differences.is_empty())
+    }
+}

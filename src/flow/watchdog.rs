@@ -1,0 +1,117 @@
+//! The lease's first two layers: a loop that waits for the deadline (re-reading the log
+//! for extensions and for a restore done elsewhere) and then restores, run in-process by
+//! long-lived callers and by the detached watchdog process started at activation
+//! (`breakglass watchdog --incident ID`, its own session, stdio on /dev/null).
+
+use super::context::Flow;
+use super::error::FlowError;
+use super::failpoint::FAILPOINT_ENV;
+use super::restore::RestoreOutcome;
+use crate::incident::RestoreTrigger;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// How often the loop re-reads the log while waiting: a restore done by someone else or an
+/// extension is noticed within this.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The file holding incident `id`'s watchdog PID (for operators and tests).
+pub fn pid_file(state_dir: &std::path::Path, id: &str) -> PathBuf {
+    state_dir.join("watchdogs").join(format!("{id}.pid"))
+}
+
+impl Flow {
+    /// Waits until incident `id`'s glass is closed by someone else (returns `None`) or
+    /// must be restored (restores it with `trigger` and returns the outcome).
+    pub async fn guard_lease(
+        &self,
+        id: &str,
+        trigger: RestoreTrigger,
+    ) -> Result<Option<RestoreOutcome>, FlowError> {
+        loop {
+            let incident = self.incident(id)?;
+            if !incident.glass_possibly_open() {
+                return Ok(None);
+            }
+            let now = self.clock.now();
+            if incident.needs_restore(now) {
+                match self.restore(id, trigger).await {
+                    Ok(outcome) => return Ok(Some(outcome)),
+                    // Someone is acting on it; look again shortly.
+                    Err(FlowError::Locked { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let left = incident
+                .lease
+                .map(|l| l.remaining(now).to_std().unwrap_or_default())
+                .unwrap_or(POLL);
+            tokio::time::sleep(left.clamp(Duration::from_millis(50), POLL)).await;
+        }
+    }
+
+    /// Starts the detached watchdog for incident `id`; `None` (and a log line) when it
+    /// could not be started — recovery by the next command still covers the lease.
+    pub(super) fn start_watchdog(&self, id: &str) -> Option<u32> {
+        if !self.options.spawn_watchdog {
+            return None;
+        }
+        let program = match &self.options.watchdog_program {
+            Some(program) => program.clone(),
+            None => std::env::current_exe().ok()?,
+        };
+        let mut command = Command::new(program);
+        command
+            .args([
+                "watchdog",
+                "--incident",
+                id,
+                "--api-url",
+                &self.options.api_url,
+            ])
+            .env_remove(FAILPOINT_ENV)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(token) = &self.token {
+            // The environment, not argv: other users can read a process's arguments.
+            command.env("GH_TOKEN", token.expose());
+        }
+        if let Some(home) = &self.options.home {
+            command.env(crate::paths::HOME_ENV, home);
+        }
+        detach(&mut command);
+        match command.spawn() {
+            Ok(child) => {
+                let pid = child.id();
+                let file = pid_file(&self.paths.state_dir, id);
+                let _ = file
+                    .parent()
+                    .map(std::fs::create_dir_all)
+                    .transpose()
+                    .and_then(|_| std::fs::write(&file, format!("{pid}\n")));
+                tracing::info!(incident = id, pid, "watchdog started");
+                Some(pid)
+            }
+            Err(error) => {
+                tracing::warn!(incident = id, %error, "the watchdog could not be started");
+                None
+            }
+        }
+    }
+}
+
+/// Its own session: no terminal, and Ctrl-C or a closed terminal do not reach it.
+fn detach(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
