@@ -1,6 +1,6 @@
 //! `breakglass drill`: a timed rehearsal of the whole flow against an in-process sandbox
-//! forge. `--headless` prints the timings; the TUI drill is not wired yet, so plain
-//! `breakglass drill` runs the headless one too (with a note).
+//! forge. On a terminal it opens the TUI; `--headless` (or stdout that is not a terminal)
+//! runs the whole flow unattended and prints the timings.
 
 use super::exit;
 use super::steps::print_json;
@@ -24,8 +24,11 @@ pub struct DrillArgs {
 }
 
 pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
+    if !args.headless && !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return super::tui::drill(args.faults, args.ttl).await;
+    }
     if !args.headless {
-        eprintln!("note: the TUI drill is not available yet; running the headless drill");
+        eprintln!("note: stdout is not a terminal; running the headless drill");
     }
     let home = std::env::var_os(crate::paths::HOME_ENV)
         .filter(|h| !h.is_empty())

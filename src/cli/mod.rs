@@ -8,9 +8,11 @@ mod connect;
 mod drill;
 mod interrupt;
 mod logging;
+mod review;
 mod sandbox;
 mod status;
 mod steps;
+mod tui;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,8 +33,9 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "breakglass", version, about, long_about = None)]
 pub struct Cli {
+    /// Without a subcommand: the TUI (open incidents and leases, declare, drill, review).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -49,8 +52,9 @@ pub enum Command {
     Push(steps::PushArgs),
     /// Put the protections back exactly as they were and verify by reading them back.
     Restore(steps::IncidentArgs),
-    /// Open the retroactive review of what was pushed.
-    Review(steps::IncidentArgs),
+    /// Open the retroactive review of what was pushed (`--form`: the lessons-learned
+    /// form in the TUI; `--export FILE`: that form as Markdown).
+    Review(review::ReviewArgs),
     /// Show open incidents and leases (and restore expired ones).
     Status(status::StatusArgs),
     /// Rehearse the whole flow against a built-in sandbox forge.
@@ -77,13 +81,16 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return block_on(tui::home());
+    };
+    match command {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Activate(args) => block_on(steps::activate(args)),
         Command::Push(args) => block_on(steps::push(args)),
         Command::Restore(args) => block_on(steps::restore(args)),
-        Command::Review(args) => block_on(steps::review(args)),
+        Command::Review(args) => block_on(review::run(args)),
         Command::Status(args) => block_on(status::status(args)),
         Command::Drill(args) => block_on(drill::run(args)),
         Command::Watchdog(args) => block_on(status::watchdog(args)),

@@ -19,6 +19,11 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// send the result back as a `Msg` on `results`.
 pub trait Effects: Send {
     fn perform(&mut self, command: Command, results: UnboundedSender<Msg>);
+
+    /// Called once, before the first frame, with the channel results go to: where an
+    /// implementation sends its first snapshots and starts watching for changes made
+    /// elsewhere (another process appending to the audit log). Must not block either.
+    fn start(&mut self, _results: UnboundedSender<Msg>) {}
 }
 
 /// An `Effects` that performs nothing and answers every command with `EffectFailed`.
@@ -88,6 +93,7 @@ where
     B::Error: Send + Sync + 'static,
 {
     let (results_tx, mut results_rx) = unbounded_channel();
+    effects.start(results_tx.clone());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let size = terminal.size()?;

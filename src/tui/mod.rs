@@ -6,6 +6,7 @@ pub mod adapt;
 pub mod app;
 pub mod command;
 pub mod declare;
+pub mod effects;
 pub mod event_loop;
 pub mod keymap;
 pub mod keys;
@@ -19,6 +20,7 @@ pub mod view;
 
 pub use app::{App, Screen};
 pub use command::Command;
+pub use effects::FlowEffects;
 pub use event_loop::{Effects, NotWired, install_panic_hook, run};
 pub use msg::Msg;
 pub use theme::Theme;

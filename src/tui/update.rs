@@ -187,18 +187,5 @@ pub fn open_review(app: &mut App, incident: String) -> Vec<Command> {
 }
 
 fn prefilled_timeline(app: &App, incident: &str) -> String {
-    app.timeline
-        .rows
-        .iter()
-        .filter(|r| r.incident.as_deref() == Some(incident))
-        .map(|r| {
-            format!(
-                "{} {} — {}",
-                r.ts.format("%H:%M:%S"),
-                sanitize_line(&r.kind),
-                sanitize_line(&r.summary)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::tui::adapt::review_timeline(&app.timeline.rows, incident)
 }

@@ -173,3 +173,19 @@ pub fn chain_status(read: &Result<Vec<Record>, AuditError>) -> ChainStatus {
         },
     }
 }
+
+/// The review form's timeline prefill: one line per event of `incident`, oldest first.
+pub fn review_timeline(rows: &[TimelineRow], incident: &str) -> String {
+    rows.iter()
+        .filter(|r| r.incident.as_deref() == Some(incident))
+        .map(|r| {
+            format!(
+                "{} {} — {}",
+                r.ts.format("%H:%M:%S"),
+                sanitize_line(&r.kind),
+                sanitize_line(&r.summary)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

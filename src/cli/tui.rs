@@ -1,0 +1,218 @@
+//! The TUI's entry points: `breakglass` (the operator's real configuration; the home
+//! screen opens without a token), `breakglass drill` on a terminal (an in-process sandbox
+//! forge with a seeded repository and a prepared fix), `breakglass review --form` (the
+//! lessons-learned form) and `breakglass review --export FILE` (that form as Markdown).
+
+use super::exit;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigOverrides};
+use crate::incident::{Incident, Phase};
+use crate::paths::Paths;
+use crate::runbook::Runbook;
+use crate::tui::effects::setup::{config_validator, declare_defaults};
+use crate::tui::effects::{
+    DRILL_SANDBOX_DIR_ENV, DrillSession, DrillSetup, FlowEffects, RealForge, form_for_export,
+};
+use crate::tui::update::open_review;
+use crate::tui::{App, Msg, Theme, run, update};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything the operator's own TUI is built from.
+struct Operator {
+    paths: Paths,
+    config: Config,
+    runbook: Runbook,
+    clock: Arc<dyn Clock>,
+    cwd: PathBuf,
+}
+
+impl Operator {
+    fn load() -> anyhow::Result<Operator> {
+        let paths = Paths::from_env()?;
+        paths.ensure()?;
+        let config = Config::load(&paths, &ConfigOverrides::default())?;
+        let runbook = config.runbook(&paths)?;
+        Ok(Operator {
+            paths,
+            config,
+            runbook,
+            clock: Arc::new(SystemClock),
+            cwd: std::env::current_dir()?,
+        })
+    }
+
+    fn app(&self) -> App {
+        App::new(self.clock.now(), Theme::from_env())
+            .with_validator(config_validator(self.config.clone()))
+            .with_declare_defaults(declare_defaults(&self.cwd, &self.config))
+    }
+
+    fn effects(&self) -> FlowEffects {
+        FlowEffects::new(
+            self.paths.clone(),
+            self.runbook.clone(),
+            self.clock.clone(),
+            RealForge::lazy(self.config.clone(), self.cwd.clone()),
+        )
+        .with_drill_setup(DrillSetup {
+            sandbox_dir: sandbox_dir_from_env(),
+            ..DrillSetup::default()
+        })
+    }
+}
+
+/// `breakglass`: home, open incidents and leases, declare, drill, review, audit.
+pub async fn home() -> anyhow::Result<u8> {
+    let operator = Operator::load()?;
+    let effects = operator.effects();
+    run(operator.app(), effects.clone(), operator.clock.clone()).await?;
+    after_the_tui(&operator.paths, &effects, operator.clock.as_ref()).await
+}
+
+/// `breakglass review --form [--incident ID]`: the lessons-learned form, autosaved.
+pub async fn review_form(incident: Option<String>) -> anyhow::Result<u8> {
+    let operator = Operator::load()?;
+    let id = match incident {
+        Some(id) => id,
+        None => awaiting_review(&operator.paths)?,
+    };
+    let mut app = operator.app();
+    let load = open_review(&mut app, id);
+    let effects = operator.effects().with_initial_commands(load);
+    run(app, effects.clone(), operator.clock.clone()).await?;
+    after_the_tui(&operator.paths, &effects, operator.clock.as_ref()).await
+}
+
+/// `breakglass drill` on a terminal: a rehearsal walked with Enter alone, from the
+/// prefilled declaration to the restored protections and the review form.
+pub async fn drill(faults: Vec<String>, ttl: Option<chrono::Duration>) -> anyhow::Result<u8> {
+    let scratch = tempfile::tempdir()?;
+    let home = std::env::var_os(crate::paths::HOME_ENV)
+        .filter(|h| !h.is_empty())
+        .map_or_else(|| scratch.path().join("home"), PathBuf::from);
+    let paths = Paths::under(&home);
+    paths.ensure()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let setup = DrillSetup {
+        faults,
+        ttl,
+        sandbox_dir: sandbox_dir_from_env(),
+    };
+    let session = DrillSession::start(&paths, &setup, clock.clone())
+        .await
+        .map_err(|f| anyhow::anyhow!("{} — {}", f.error, f.advice))?;
+    let session = Arc::new(session);
+    let config = session.connection.flow.config().clone();
+    let runbook = config
+        .runbook(&paths)
+        .unwrap_or_else(|_| Runbook::default_github());
+    let mut app = App::new(clock.now(), Theme::from_env())
+        .with_validator(config_validator(config))
+        .with_declare_defaults(session.draft.clone());
+    update(&mut app, Msg::DrillReady(session.draft.clone()));
+    let effects = FlowEffects::new(paths.clone(), runbook, clock.clone(), RealForge::Disabled)
+        .with_drill(session.clone());
+    let ran = run(app, effects.clone(), clock.clone()).await;
+    let code = after_the_tui(&paths, &effects, clock.as_ref()).await;
+    println!("drill home: {}", home.display());
+    ran?;
+    code
+}
+
+/// After the TUI closed: end any drill (restoring a glass it left open, since its forge
+/// goes away with this process), and say which real glass stays open and until when.
+async fn after_the_tui(
+    paths: &Paths,
+    effects: &FlowEffects,
+    clock: &dyn Clock,
+) -> anyhow::Result<u8> {
+    let mut code = exit::OK;
+    if let Some(session) = effects.drill_session() {
+        for line in session.finish().await {
+            println!("{line}");
+        }
+        if let Some(incident) = incidents(paths)
+            .into_iter()
+            .rev()
+            .find(|i| session.holds(&i.id))
+        {
+            let row = crate::tui::adapt::drill_row(&incident);
+            println!(
+                "drill {}: {} — total {}, exposure window {}",
+                incident.id,
+                crate::tui::adapt::phase_words(incident.phase),
+                crate::config::format_duration(row.total),
+                crate::config::format_duration(row.exposure)
+            );
+            if incident.glass_possibly_open() || incident.needs_attention() {
+                code = exit::RESTORE_FAILED;
+            }
+        }
+    }
+    let now = clock.now();
+    for incident in incidents(paths) {
+        if incident.drill || !incident.glass_possibly_open() {
+            continue;
+        }
+        match incident.lease {
+            Some(lease) => println!(
+                "incident {}: the glass on {} {} stays OPEN until {} ({} left); the watchdog \
+                 restores it then — `breakglass restore --incident {}` closes it now",
+                incident.id,
+                incident.repo,
+                incident.branch,
+                lease.deadline.format("%H:%M:%S UTC"),
+                crate::config::format_duration(lease.remaining(now)),
+                incident.id
+            ),
+            None => println!(
+                "incident {}: the glass may be open — run `breakglass restore --incident {}`",
+                incident.id, incident.id
+            ),
+        }
+    }
+    Ok(code)
+}
+
+fn incidents(paths: &Paths) -> Vec<Incident> {
+    crate::audit::read_verified(&paths.audit_log())
+        .map(|records| crate::tui::effects::fold_all(&records))
+        .unwrap_or_default()
+}
+
+fn sandbox_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os(DRILL_SANDBOX_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The newest incident whose glass is closed again and whose review is due or under way.
+fn awaiting_review(paths: &Paths) -> anyhow::Result<String> {
+    incidents(paths)
+        .into_iter()
+        .filter(|i| matches!(i.phase, Phase::Restored | Phase::Drift | Phase::Reviewed))
+        .max_by_key(|i| i.declared_at)
+        .map(|i| i.id)
+        .ok_or_else(|| anyhow::anyhow!("no restored incident to review; pass --incident ID"))
+}
+
+/// `breakglass review --export FILE [--incident ID]`: the review as Markdown — the
+/// submitted form from the audit log, else the saved draft.
+pub fn export_review(incident: Option<String>, file: &Path) -> anyhow::Result<u8> {
+    let paths = Paths::from_env()?;
+    let id = match incident {
+        Some(id) => id,
+        None => awaiting_review(&paths)?,
+    };
+    let form =
+        form_for_export(&paths, &id).map_err(|f| anyhow::anyhow!("{} — {}", f.error, f.advice))?;
+    std::fs::write(file, form.to_markdown()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write {}: {e} — choose a writable path",
+            file.display()
+        )
+    })?;
+    println!("incident {id}: review written to {}", file.display());
+    Ok(exit::OK)
+}

@@ -1,0 +1,119 @@
+//! The audit log as the TUI's snapshots: re-read and verified when it changes on disk
+//! (any process may append: the watchdog, a headless command), folded into the home
+//! screen, the focused incident's checklist and the timeline. Blocking file reads: call
+//! it off the async threads.
+
+use crate::audit::{Record, read_verified};
+use crate::incident::{Incident, LogRecord, fold_each};
+use crate::runbook::Runbook;
+use crate::tui::adapt::{chain_status, checklist_view, home_view, timeline_row};
+use crate::tui::msg::Msg;
+use crate::tui::view::TimelineRow;
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// What was last read from the log, and when the file looked like what.
+#[derive(Debug)]
+pub struct LogWatch {
+    path: PathBuf,
+    /// Length and modification time at the last read; `None` before the first.
+    stamp: Option<(u64, Option<SystemTime>)>,
+    rows: Arc<Vec<TimelineRow>>,
+    /// The hash of the last record turned into a row, to extend the rows in place when
+    /// the log only grew (it is append-only; a rewrite is caught and rebuilt).
+    last_hash: Option<String>,
+}
+
+impl LogWatch {
+    pub fn new(path: PathBuf) -> LogWatch {
+        LogWatch {
+            path,
+            stamp: None,
+            rows: Arc::new(Vec::new()),
+            last_hash: None,
+        }
+    }
+
+    fn current_stamp(&self) -> (u64, Option<SystemTime>) {
+        match std::fs::metadata(&self.path) {
+            Ok(meta) => (meta.len(), meta.modified().ok()),
+            Err(_) => (0, None),
+        }
+    }
+
+    /// True when the file's length or modification time moved since the last read: one
+    /// `stat`, cheap enough for every tick.
+    pub fn changed(&self) -> bool {
+        self.stamp != Some(self.current_stamp())
+    }
+
+    /// Re-reads the log: a fresh home screen, timeline and chain status, and the
+    /// checklist of `focus` (the incident on screen) as it stands at `now`.
+    pub fn refresh(
+        &mut self,
+        runbook: &Runbook,
+        focus: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<Msg> {
+        // Stamped before reading, so an append during the read is seen next time.
+        self.stamp = Some(self.current_stamp());
+        let read = read_verified(&self.path);
+        let chain = chain_status(&read);
+        let records = read.unwrap_or_default();
+        self.extend_rows(&records);
+        let incidents = fold_all(&records);
+        let mut msgs = vec![
+            Msg::HomeChanged(home_view(&incidents)),
+            Msg::AuditChanged {
+                rows: self.rows.clone(),
+                chain,
+            },
+        ];
+        if let Some(incident) = focus.and_then(|id| incidents.iter().find(|i| i.id == id)) {
+            msgs.push(Msg::IncidentChanged(checklist_view(incident, runbook, now)));
+        }
+        msgs
+    }
+
+    fn extend_rows(&mut self, records: &[Record]) {
+        let known = self.rows.len();
+        let grew = known <= records.len()
+            && (known == 0 || self.last_hash.as_deref() == Some(records[known - 1].hash.as_str()));
+        if records.is_empty() && known > 0 {
+            // An unreadable log: keep showing what was read (the chain status says why).
+            return;
+        }
+        if grew {
+            if known < records.len() {
+                Arc::make_mut(&mut self.rows).extend(records[known..].iter().map(timeline_row));
+            }
+        } else {
+            self.rows = Arc::new(records.iter().map(timeline_row).collect());
+        }
+        self.last_hash = records.last().map(|r| r.hash.clone());
+    }
+}
+
+/// Every incident the log's records fold into; unreadable incidents are left out (the
+/// timeline still shows their events, and the flow refuses to act on them with the reason).
+pub fn fold_all(records: &[Record]) -> Vec<Incident> {
+    fold_each(records.iter().map(|r| LogRecord {
+        seq: r.seq,
+        ts: r.ts,
+        incident: r.incident.as_deref(),
+        actor: &r.actor,
+        kind: &r.kind,
+        data: &r.data,
+    }))
+    .into_iter()
+    .filter_map(|(_, folded)| folded.ok())
+    .collect()
+}
+
+/// One incident as the log says now, if the log holds it and it folds.
+pub fn load_incident(path: &std::path::Path, id: &str) -> Option<Incident> {
+    let records = read_verified(path).ok()?;
+    fold_all(&records).into_iter().find(|i| i.id == id)
+}

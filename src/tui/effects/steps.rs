@@ -1,0 +1,384 @@
+//! Each command as a flow call and the messages it answers with. Failures come back as
+//! `EffectFailed` with the flow error's guidance; nothing here renders or blocks the loop.
+
+use super::connection::Connection;
+use super::drill::DrillSession;
+use super::failure::Failure;
+use super::outgoing::{outgoing_commits, trailers};
+use super::review::{drafts_dir, load_or_prefill, submit};
+use super::snapshot::load_incident;
+use super::{Shared, lock, send_snapshots};
+use crate::flow::{Declaration, FlowError};
+use crate::incident::RestoreTrigger;
+use crate::tui::adapt::{checklist_view, plan_view, push_view, remote_lines, restore_view};
+use crate::tui::command::Command;
+use crate::tui::declare::DeclareRequest;
+use crate::tui::msg::Msg;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// True for commands after which the log may hold new events.
+pub fn changes_the_log(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::LoadReviewDraft { .. } | Command::SaveReviewDraft(_) | Command::Quit
+    )
+}
+
+/// Performs `command` and returns its answer.
+pub async fn perform(
+    shared: &Arc<Shared>,
+    command: Command,
+    results: &UnboundedSender<Msg>,
+) -> Vec<Msg> {
+    let name = effect_name(&command);
+    match run(shared, command, results).await {
+        Ok(msgs) => msgs,
+        Err(failure) => vec![Msg::EffectFailed {
+            effect: name.to_owned(),
+            error: failure.error,
+            advice: failure.advice,
+        }],
+    }
+}
+
+fn effect_name(command: &Command) -> &'static str {
+    match command {
+        Command::Declare(_) => "Declare",
+        Command::StartDrill => "Start drill",
+        Command::OpenIncident { .. } => "Open incident",
+        Command::CompleteStep { .. } => "Tick step",
+        Command::Preflight { .. } => "Preflight",
+        Command::Activate { .. } => "Activate",
+        Command::PreparePush { .. } => "List the push",
+        Command::Push { .. } => "Push",
+        Command::Restore { .. } => "Restore",
+        Command::ExtendLease { .. } => "Extend lease",
+        Command::OpenReview { .. } => "Open review",
+        Command::LoadReviewDraft { .. } => "Load review",
+        Command::SaveReviewDraft(_) => "Save review draft",
+        Command::SubmitReview(_) => "Submit review",
+        Command::Quit => "Quit",
+    }
+}
+
+async fn run(
+    shared: &Arc<Shared>,
+    command: Command,
+    results: &UnboundedSender<Msg>,
+) -> Result<Vec<Msg>, Failure> {
+    match command {
+        Command::Declare(request) => declare(shared, request).await,
+        Command::StartDrill => {
+            let session = drill_session(shared).await?;
+            Ok(vec![Msg::DrillReady(session.draft.clone())])
+        }
+        Command::OpenIncident { incident } => {
+            let view = {
+                let path = shared.paths.audit_log();
+                let id = incident.clone();
+                blocking(move || load_incident(&path, &id)).await
+            };
+            let Some(found) = view else {
+                return Err(Failure::new(
+                    format!("incident {incident} cannot be read from the audit log"),
+                    "check it with `breakglass audit verify`",
+                ));
+            };
+            focus(shared, &incident);
+            if found.glass_possibly_open()
+                && let Ok(connection) = connection_if_ready(shared, &incident)
+            {
+                guard(shared, results, connection, &incident);
+            }
+            let now = shared.clock.now();
+            Ok(vec![Msg::IncidentOpened(checklist_view(
+                &found,
+                &shared.runbook,
+                now,
+            ))])
+        }
+        Command::CompleteStep { incident, step } => {
+            let step_id = shared
+                .runbook
+                .steps
+                .get(step)
+                .map(|s| s.id.clone())
+                .ok_or_else(|| {
+                    Failure::new(
+                        format!("the runbook has no step {}", step + 1),
+                        "reopen the incident",
+                    )
+                })?;
+            let c = connection_for(shared, &incident).await?;
+            c.flow.tick_step(&incident, &step_id, None).await?;
+            Ok(vec![Msg::StepCompleted])
+        }
+        Command::Preflight { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            let report = c.flow.preflight(&incident, Some(&c.repo_dir), None).await?;
+            Ok(vec![Msg::PlanReady(plan_view(
+                &report.plan_words,
+                &report.plan_diff,
+            ))])
+        }
+        Command::Activate { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            c.flow.activate(&incident).await?;
+            guard(shared, results, c, &incident);
+            Ok(vec![Msg::Activated])
+        }
+        Command::PreparePush { incident } => prepare_push(shared, &incident).await,
+        Command::Push { incident } => push(shared, &incident).await,
+        Command::Restore { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            let outcome = c.flow.restore(&incident, RestoreTrigger::Operator).await?;
+            Ok(vec![Msg::Restored(restore_view(
+                &incident,
+                outcome.verified,
+                &outcome.differences,
+                &outcome.drift,
+                outcome.error.as_deref(),
+            ))])
+        }
+        Command::ExtendLease {
+            incident,
+            reason,
+            by,
+        } => {
+            let c = connection_for(shared, &incident).await?;
+            let extended = c.flow.extend_lease(&incident, by, &reason).await?;
+            let deadline = extended
+                .lease
+                .map(|l| l.deadline)
+                .ok_or_else(|| Failure::new("the lease is gone", "reopen the incident"))?;
+            Ok(vec![Msg::LeaseExtended(deadline)])
+        }
+        Command::OpenReview { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            let report = c.flow.open_review(&incident).await?;
+            Ok(vec![Msg::ReviewOpened(report.pr_url)])
+        }
+        Command::LoadReviewDraft { incident } => {
+            let paths = shared.paths.clone();
+            let form = blocking(move || load_or_prefill(&paths, &incident)).await?;
+            Ok(vec![Msg::ReviewDraftLoaded(Some(form))])
+        }
+        Command::SaveReviewDraft(form) => save_draft(shared, form).await,
+        Command::SubmitReview(form) => {
+            let actor = actor_for(shared, &form.incident);
+            let (paths, clock) = (shared.paths.clone(), shared.clock.clone());
+            blocking(move || submit(&paths, clock, &actor, &form)).await?;
+            Ok(vec![Msg::ReviewSubmitted])
+        }
+        Command::Quit => Ok(Vec::new()),
+    }
+}
+
+async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Msg>, Failure> {
+    let repo = request
+        .repository
+        .trim()
+        .parse()
+        .map_err(|e: crate::forge::RepoIdError| {
+            Failure::new(e.to_string(), "write the repository as owner/name")
+        })?;
+    let drill = if request.drill {
+        Some(drill_session(shared).await?)
+    } else {
+        None
+    };
+    let connection = match &drill {
+        Some(session) => session.connection.clone(),
+        None => shared.real.connect(&shared.paths, &shared.clock).await?,
+    };
+    let id = request.incident.trim().to_owned();
+    let incident = connection
+        .flow
+        .declare(Declaration {
+            id: id.clone(),
+            repo,
+            branch: request.branch.trim().to_owned(),
+            reason: request.reason,
+            ttl: Some(request.ttl),
+            drill: request.drill,
+        })
+        .await?;
+    if let Some(session) = drill {
+        session.declared(&id);
+    }
+    focus(shared, &id);
+    let now = shared.clock.now();
+    Ok(vec![Msg::IncidentOpened(checklist_view(
+        &incident,
+        &shared.runbook,
+        now,
+    ))])
+}
+
+async fn prepare_push(shared: &Arc<Shared>, incident: &str) -> Result<Vec<Msg>, Failure> {
+    let c = connection_for(shared, incident).await?;
+    let found = c.flow.incident(incident)?;
+    let remote = c.flow.config().remote.clone();
+    let dir = c.repo_dir.clone();
+    let branch = found.branch.clone();
+    let commits = blocking(move || outgoing_commits(&dir, &remote, &branch)).await?;
+    if commits.is_empty() {
+        return Err(Failure::new(
+            format!(
+                "the clone has no commits that the forge's {} lacks",
+                found.branch
+            ),
+            "commit the fix first, then press Enter again",
+        ));
+    }
+    let head = {
+        let path = shared.paths.audit_log();
+        blocking(move || crate::audit::read_verified(&path).ok()).await
+    }
+    .and_then(|records| records.last().map(|r| r.hash.clone()))
+    .unwrap_or_default();
+    Ok(vec![Msg::PushReady(push_view(
+        &commits,
+        &trailers(incident, head),
+    ))])
+}
+
+async fn push(shared: &Arc<Shared>, incident: &str) -> Result<Vec<Msg>, Failure> {
+    let c = connection_for(shared, incident).await?;
+    match c.flow.push(incident, Some(&c.repo_dir), None).await {
+        Ok(report) => Ok(vec![Msg::PushOutcome(remote_lines(
+            report.accepted,
+            report.status.as_deref(),
+            &report.remote_lines,
+        ))]),
+        // The refusal and the remote's lines are in the log: show them as the remote said.
+        Err(FlowError::PushRefused { status, .. }) => {
+            let lines = c
+                .flow
+                .incident(incident)
+                .ok()
+                .and_then(|i| i.push_rejections.last().map(|r| r.remote_lines.clone()))
+                .unwrap_or_default();
+            Ok(vec![Msg::PushOutcome(remote_lines(
+                false,
+                Some(&status),
+                &lines,
+            ))])
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn save_draft(
+    shared: &Arc<Shared>,
+    form: crate::review::ReviewForm,
+) -> Result<Vec<Msg>, Failure> {
+    if !shared.drafts.queue(form) {
+        // A writer is running and will write this one (or a newer one) next.
+        return Ok(Vec::new());
+    }
+    let (writer, dir) = (shared.drafts.clone(), drafts_dir(&shared.paths));
+    match blocking(move || writer.drain(&dir)).await {
+        Some(Err(failure)) => Err(failure),
+        _ => Ok(vec![Msg::ReviewDraftSaved(shared.clock.now())]),
+    }
+}
+
+/// The drill session, started now if this is the first drill.
+async fn drill_session(shared: &Arc<Shared>) -> Result<Arc<DrillSession>, Failure> {
+    shared
+        .drill
+        .get_or_try_init(|| async {
+            DrillSession::start(&shared.paths, &shared.drill_setup, shared.clock.clone())
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .cloned()
+}
+
+/// The flow that acts on `incident`: the drill's for an incident declared against this
+/// session's sandbox, else the operator's forge (connected now if needed).
+async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connection, Failure> {
+    if let Some(session) = shared.drill.get()
+        && session.holds(incident)
+    {
+        return Ok(session.connection.clone());
+    }
+    let is_drill = {
+        let (path, id) = (shared.paths.audit_log(), incident.to_owned());
+        blocking(move || load_incident(&path, &id).is_some_and(|i| i.drill)).await
+    };
+    if is_drill {
+        return Err(Failure::new(
+            format!("{incident} is a drill whose sandbox forge ended with the process that ran it"),
+            "start a new drill with d; the old one is only history now",
+        ));
+    }
+    shared.real.connect(&shared.paths, &shared.clock).await
+}
+
+/// The connection for `incident` if it exists already (never connects).
+fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connection, ()> {
+    if let Some(session) = shared.drill.get()
+        && session.holds(incident)
+    {
+        return Ok(session.connection.clone());
+    }
+    shared.real.connected().cloned().ok_or(())
+}
+
+/// Who a review is recorded as: the forge login when this session knows it.
+fn actor_for(shared: &Arc<Shared>, incident: &str) -> String {
+    match connection_if_ready(shared, incident) {
+        Ok(c) => c.flow.actor().to_owned(),
+        Err(()) => std::env::var("USER")
+            .map(|u| format!("local:{}", crate::text::sanitize_line(&u)))
+            .unwrap_or_else(|_| "local:unknown".into()),
+    }
+}
+
+fn focus(shared: &Shared, incident: &str) {
+    *lock(&shared.focus) = Some(incident.to_owned());
+}
+
+/// The lease's first layer: this process restores `incident` at its deadline, unless it
+/// is closed first (by the operator, the watchdog or another command).
+fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, incident: &str) {
+    if !lock(&shared.guarded).insert(incident.to_owned()) {
+        return;
+    }
+    let (shared, results, id) = (shared.clone(), results.clone(), incident.to_owned());
+    tokio::spawn(async move {
+        match c.flow.guard_lease(&id, RestoreTrigger::Deadline).await {
+            Ok(Some(outcome)) => {
+                let _ = results.send(Msg::Restored(restore_view(
+                    &id,
+                    outcome.verified,
+                    &outcome.differences,
+                    &outcome.drift,
+                    outcome.error.as_deref(),
+                )));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                let failure = Failure::from(error);
+                let _ = results.send(Msg::EffectFailed {
+                    effect: "Restore at the deadline".into(),
+                    error: failure.error,
+                    advice: failure.advice,
+                });
+            }
+        }
+        lock(&shared.guarded).remove(&id);
+        send_snapshots(&shared, &results).await;
+    });
+}
+
+/// Runs blocking file or git work off the async threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("blocking effect work does not panic")
+}
