@@ -12,6 +12,8 @@ pub mod forge;
 pub mod git;
 pub mod incident;
 pub mod paths;
+pub mod review;
 pub mod runbook;
 pub mod secret;
 pub mod text;
+pub mod tui;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod logging;
+mod sandbox;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ pub enum Command {
     /// Verify, show, export and checkpoint the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Serve the sandbox forge (a local GitHub-compatible forge) for a team drill.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Parses the command line, runs the subcommand and turns the outcome into an exit code.
@@ -53,5 +56,6 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }

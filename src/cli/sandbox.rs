@@ -1,0 +1,132 @@
+//! `breakglass sandbox`: serve the sandbox forge for a team drill and print how to reach
+//! it (a table for people, or one JSON line for scripts with `--json`).
+//!
+//! Printing the seeded tokens is deliberate: they are throwaway credentials for a local
+//! rehearsal forge, not real secrets.
+
+use crate::forge::sandbox::{Fault, Sandbox, SandboxHandle, SandboxOptions};
+use anyhow::Context;
+use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options of `breakglass sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on; loopback only (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Keep state and repositories in DIR so a drill survives a restart (default: a
+    /// temporary directory, removed on exit).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print one JSON line (api_url, git_url, users, repos, control_token) once ready.
+    #[arg(long)]
+    pub json: bool,
+    /// Inject a fault: METHOD:PATH=ACTION[xN] (e.g. `put:/repos/*/branches/*/protection=500x2`,
+    /// `get:*=latency:200ms`, `*:/repos/*=timeout-after-apply x1`, `get:/user=429:2s`,
+    /// `get:*=secondary`, `get:*=primary:60s`) or drift:OWNER/NAME:BRANCH[@N]. Repeatable.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+}
+
+pub fn run(args: SandboxArgs) -> anyhow::Result<u8> {
+    let faults = args
+        .faults
+        .iter()
+        .map(|spec| Fault::parse(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let options = SandboxOptions {
+            addr: args.addr,
+            dir: args.dir.clone(),
+            faults,
+            ..SandboxOptions::default()
+        };
+        let handle = Sandbox::start(options).await?;
+        let text = if args.json {
+            ready_line(&handle)
+        } else {
+            ready_table(&handle, args.dir.is_some())
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        drop(out);
+        wait_for_stop().await?;
+        handle.shutdown().await;
+        Ok(crate::cli::exit::OK)
+    })
+}
+
+/// The single JSON line scripts wait for.
+pub fn ready_line(handle: &SandboxHandle) -> String {
+    let users: Vec<serde_json::Value> = handle
+        .users()
+        .iter()
+        .map(|u| serde_json::json!({"login": u.login, "role": u.role, "token": u.token.expose()}))
+        .collect();
+    let repos: Vec<String> = handle.repos().iter().map(ToString::to_string).collect();
+    serde_json::json!({
+        "api_url": handle.api_url(),
+        "git_url": handle.git_url(),
+        "users": users,
+        "repos": repos,
+        "control_token": handle.control_token().expose(),
+    })
+    .to_string()
+}
+
+fn ready_table(handle: &SandboxHandle, kept: bool) -> String {
+    let mut s = String::new();
+    s.push_str("breakglass sandbox: a local GitHub-compatible forge for drills (throwaway credentials)\n\n");
+    s.push_str(&format!("  API      {}\n", handle.api_url()));
+    s.push_str(&format!("  git      {}/OWNER/NAME.git\n", handle.git_url()));
+    s.push_str(&format!(
+        "  control  {}  (Bearer token for /_sandbox/faults, /_sandbox/requests, /_sandbox/drift)\n",
+        handle.control_token().expose()
+    ));
+    let state = if kept {
+        format!("{} (kept across restarts)", handle.dir().display())
+    } else {
+        "temporary (removed on exit)".to_owned()
+    };
+    s.push_str(&format!("  state    {state}\n\n"));
+    s.push_str(&format!("  {:<10} {:<6} {}\n", "login", "role", "token"));
+    for u in handle.users() {
+        s.push_str(&format!(
+            "  {:<10} {:<6} {}\n",
+            u.login,
+            u.role,
+            u.token.expose()
+        ));
+    }
+    let repos: Vec<String> = handle.repos().iter().map(ToString::to_string).collect();
+    s.push_str(&format!(
+        "\n  repos    {}\n\nPress Ctrl-C to stop.",
+        repos.join(", ")
+    ));
+    s
+}
+
+async fn wait_for_stop() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    Ok(())
+}

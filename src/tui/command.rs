@@ -1,0 +1,44 @@
+//! The effects the TUI asks for. `update` returns them; the flow (behind [`super::Effects`])
+//! performs them and answers with a [`super::Msg`].
+
+use super::declare::DeclareRequest;
+use crate::review::ReviewForm;
+use chrono::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Declare an incident (answer: `IncidentOpened`).
+    Declare(DeclareRequest),
+    /// Prepare a drill scenario and sandbox (answer: `DrillReady`).
+    StartDrill,
+    /// Load an existing incident's checklist (answer: `IncidentOpened`).
+    OpenIncident { incident: String },
+    /// Record a manual step as done (answer: `StepCompleted` + `IncidentChanged`).
+    CompleteStep { incident: String, step: usize },
+    /// Identity, permissions, snapshot, plan (answer: `PlanReady`).
+    Preflight { incident: String },
+    /// Apply the confirmed relax plan and start the lease (answer: `Activated`).
+    Activate { incident: String },
+    /// List the commits and trailers push would send (answer: `PushReady`).
+    PreparePush { incident: String },
+    /// Push the confirmed commits (answer: `PushOutcome`).
+    Push { incident: String },
+    /// Restore the snapshot and verify it by read-back (answer: `Restored`).
+    Restore { incident: String },
+    /// Extend the lease by `by`, within the cap, for a recorded reason (answer: `LeaseExtended`).
+    ExtendLease {
+        incident: String,
+        reason: String,
+        by: Duration,
+    },
+    /// Open the retroactive review on the forge (answer: `ReviewOpened`).
+    OpenReview { incident: String },
+    /// Load the review draft of an incident (answer: `ReviewDraftLoaded`).
+    LoadReviewDraft { incident: String },
+    /// Save the review draft; sent on every change (answer: `ReviewDraftSaved`).
+    SaveReviewDraft(ReviewForm),
+    /// Submit the review and record it in the audit log (answer: `ReviewSubmitted`).
+    SubmitReview(ReviewForm),
+    /// Leave the program (the event loop handles this one itself).
+    Quit,
+}

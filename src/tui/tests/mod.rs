@@ -1,0 +1,8 @@
+//! Headless tests of the TUI: `update` driven by keys and messages, and `render` into a
+//! `TestBackend` with timers frozen by a fake clock.
+
+mod drill_walk;
+mod fixtures;
+mod loop_tests;
+mod render_tests;
+mod update_tests;

@@ -1,0 +1,262 @@
+//! Snapshots of every screen at 80×24 and 120×40 with timers frozen, plus style checks
+//! that the text snapshots cannot show (pace colours, the red banner).
+
+use super::fixtures::*;
+use crate::tui::app::App;
+use crate::tui::msg::Msg;
+use crate::tui::render;
+use crate::tui::theme::Theme;
+use crate::tui::update::update;
+use crate::tui::view::{ChainStatus, RemoteLines, RestoreView};
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| render(app, frame)).unwrap();
+    terminal
+}
+
+/// Snapshots `app` at 80×24 and 120×40 as `<name>@80x24` and `<name>@120x40`.
+fn snap(name: &str, app: &mut App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        update(app, Msg::Resize(w, h));
+        let terminal = draw(app, w, h);
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{name}@{w}x{h}"), terminal.backend());
+        });
+    }
+}
+
+fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        if let Some(byte) = line.find(text) {
+            return (line[..byte].chars().count() as u16, y);
+        }
+    }
+    panic!("{text:?} not on screen");
+}
+
+#[test]
+fn home_with_an_open_lease_incidents_and_drills() {
+    let mut app = app_at(at(9, 14, 12));
+    update(&mut app, Msg::HomeChanged(home()));
+    snap("home", &mut app);
+}
+
+#[test]
+fn home_when_nothing_is_open() {
+    let mut app = app_at(at(9, 14, 12));
+    snap("home_empty", &mut app);
+}
+
+#[test]
+fn declare_form_prefilled_for_a_drill_with_an_error() {
+    let mut app = app_at(at(9, 0, 0));
+    update(
+        &mut app,
+        Msg::DrillReady(crate::tui::declare::DeclareDraft {
+            repository: "acme/api".into(),
+            branch: "main".into(),
+            incident: "DRILL-1".into(),
+            reason: "https://tickets.example/DRILL-1".into(),
+            ttl: "30 parsecs".into(),
+            drill: true,
+        }),
+    );
+    for _ in 0..5 {
+        update(&mut app, key(KeyCode::Enter));
+    }
+    snap("declare", &mut app);
+}
+
+#[test]
+fn checklist_before_activation_with_the_plan_to_confirm() {
+    let mut app = on_checklist(before_activate(), at(9, 10, 0));
+    update(&mut app, Msg::PlanReady(plan()));
+    snap("checklist_plan_ready", &mut app);
+    update(&mut app, key(KeyCode::Enter));
+    snap("confirm_activate", &mut app);
+}
+
+#[test]
+fn checklist_with_the_glass_open_and_overdue_steps() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    snap("checklist_glass_open", &mut app);
+}
+
+#[test]
+fn overdue_steps_are_amber_then_red_and_the_banner_is_red() {
+    let app = on_checklist(glass_open(), at(9, 14, 12));
+    let terminal = draw(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let amber = find(buffer, "6:30 / 5:00");
+    assert_eq!(buffer[amber].fg, Color::Yellow, "step 3: 6:30 of 5:00");
+    let red = find(buffer, "4:02 / 1:00");
+    assert_eq!(buffer[red].fg, Color::Red, "push: 4:02 of 1:00");
+    let on_time = find(buffer, "1:30 / 2:00");
+    assert_eq!(buffer[on_time].fg, Color::Green);
+    let banner = find(buffer, "GLASS OPEN");
+    assert_eq!(buffer[banner].bg, Color::Red);
+    let countdown = find(buffer, "closes in 25:58");
+    assert_eq!(countdown.1, banner.1);
+}
+
+#[test]
+fn the_countdown_follows_the_clock() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, Msg::Tick(at(9, 39, 10)));
+    let terminal = draw(&app, 80, 24);
+    find(terminal.backend().buffer(), "closes in 1:00");
+    update(&mut app, Msg::Tick(at(9, 40, 40)));
+    let terminal = draw(&app, 80, 24);
+    find(terminal.backend().buffer(), "DEADLINE PASSED 0:30 ago");
+}
+
+#[test]
+fn monochrome_theme_draws_no_colour() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    app.theme = Theme::monochrome();
+    let terminal = draw(&app, 80, 24);
+    for cell in terminal.backend().buffer().content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+    }
+}
+
+#[test]
+fn push_confirmation_and_a_rejected_push() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, Msg::PushReady(push()));
+    snap("confirm_push", &mut app);
+    update(&mut app, key(KeyCode::Esc));
+    update(
+        &mut app,
+        Msg::PushOutcome(RemoteLines {
+            accepted: false,
+            lines: vec![
+                "error: GH006: Protected branch update failed for refs/heads/main.".into(),
+                "error: \u{1b}[31mAt least 1 approving review is required".into(),
+            ],
+        }),
+    );
+    snap("push_rejected", &mut app);
+}
+
+#[test]
+fn restore_with_drift_and_restore_verified() {
+    let mut after_restore = glass_open();
+    after_restore.window = None;
+    let mut app = on_checklist(after_restore, at(9, 20, 0));
+    update(&mut app, Msg::Restored(drift()));
+    snap("restore_drift", &mut app);
+    let mut closed = checklist(8, &[0, 90, 180, 570, 590, 610, 700, 1100, 1130]);
+    closed.window = None;
+    update(&mut app, Msg::IncidentChanged(closed));
+    update(
+        &mut app,
+        Msg::Restored(RestoreView {
+            verified: true,
+            ..RestoreView::default()
+        }),
+    );
+    snap("restore_verified", &mut app);
+}
+
+#[test]
+fn help_overlay_on_the_checklist() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, ch('?'));
+    snap("help_checklist", &mut app);
+}
+
+#[test]
+fn extend_prompt_and_quit_dialog() {
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, ch('x'));
+    type_text(&mut app, "deploy is slow");
+    snap("extend_prompt", &mut app);
+    update(&mut app, key(KeyCode::Esc));
+    update(&mut app, ch('q'));
+    snap("quit_dialog", &mut app);
+}
+
+#[test]
+fn spinner_while_work_is_in_flight() {
+    let mut app = on_checklist(before_activate(), at(9, 10, 0));
+    update(&mut app, Msg::PlanReady(plan()));
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, Msg::Tick(at(9, 10, 3)));
+    let terminal = draw(&app, 80, 24);
+    find(
+        terminal.backend().buffer(),
+        "Breaking the glass: applying the plan… 0:03",
+    );
+}
+
+#[test]
+fn timeline_with_filter_and_json_detail() {
+    let mut app = app_at(at(9, 14, 12));
+    update(&mut app, ch('t'));
+    update(
+        &mut app,
+        Msg::AuditChanged {
+            rows: events(100_000),
+            chain: ChainStatus::Verified {
+                head_seq: 100_000,
+                head_hash: "9a1f03c4e2b7d5a8".into(),
+            },
+        },
+    );
+    update(&mut app, ch('/'));
+    type_text(&mut app, "pushed");
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, ch('g'));
+    update(&mut app, ch('j'));
+    update(&mut app, key(KeyCode::Tab));
+    snap("timeline", &mut app);
+}
+
+#[test]
+fn timeline_shows_a_broken_chain() {
+    let mut app = app_at(at(9, 14, 12));
+    update(&mut app, ch('t'));
+    update(
+        &mut app,
+        Msg::AuditChanged {
+            rows: events(5),
+            chain: ChainStatus::Broken {
+                line: 3,
+                reason: "hash mismatch".into(),
+            },
+        },
+    );
+    let terminal = draw(&app, 80, 24);
+    find(
+        terminal.backend().buffer(),
+        "CHAIN BROKEN at line 3: hash mismatch",
+    );
+}
+
+#[test]
+fn review_form() {
+    let mut app = on_checklist(glass_open(), at(9, 30, 0));
+    update(
+        &mut app,
+        Msg::AuditChanged {
+            rows: events(4),
+            chain: ChainStatus::NotChecked,
+        },
+    );
+    update(&mut app, ch('r'));
+    type_text(&mut app, "Checkout returned 500s for 14 minutes.");
+    update(&mut app, Msg::ReviewDraftSaved(at(9, 30, 0)));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    snap("review", &mut app);
+}

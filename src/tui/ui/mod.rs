@@ -1,0 +1,109 @@
+//! Pure rendering: `render(&App, &mut Frame)` lays out the regions and calls one function
+//! per region. Nothing here changes state, reads a clock or does I/O.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────────────┐
+//! │ header: breakglass │ screen │ incident repo:branch │ total │ clock   │ 1 row
+//! │ banner (only while the glass is open): GLASS OPEN … closes in mm:ss  │ 2 rows
+//! ├──────────────────────────────────────────────────────────────────────┤
+//! │ body: home │ declare │ checklist + details/output │ timeline │ review│ the rest
+//! ├──────────────────────────────────────────────────────────────────────┤
+//! │ status: last message, or the spinner while work is in flight         │ 1 row
+//! │ footer: key hints generated from the keymap                          │ 1 row
+//! └──────────────────────────────────────────────────────────────────────┘
+//!   overlays drawn last, centred: help │ confirm (plan / push) │ extend │ quit
+//! ```
+
+mod checklist;
+mod chrome;
+mod declare;
+mod home;
+mod overlay;
+mod review;
+mod timeline;
+
+pub use checklist::render_checklist;
+pub use chrome::{render_banner, render_footer, render_header, render_status};
+pub use declare::render_declare;
+pub use home::render_home;
+pub use overlay::render_overlay;
+pub use review::render_review;
+pub use timeline::render_timeline;
+
+use super::app::{App, Screen};
+use chrono::Duration;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Draws the whole screen from `app`.
+pub fn render(app: &App, frame: &mut Frame) {
+    let banner_rows = if app.glass_open() { 2 } else { 0 };
+    let [header, banner, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_rows),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    render_header(frame, header, app);
+    render_banner(frame, banner, app);
+    match app.screen {
+        Screen::Home => render_home(frame, body, app),
+        Screen::Declare => render_declare(frame, body, app),
+        Screen::Checklist => render_checklist(frame, body, app),
+        Screen::Timeline => render_timeline(frame, body, app),
+        Screen::Review => render_review(frame, body, app),
+    }
+    render_status(frame, status, app);
+    render_footer(frame, footer, app);
+    render_overlay(frame, frame.area(), app);
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour up; negative durations get a leading `-`.
+pub fn clock_text(d: Duration) -> String {
+    let sign = if d < Duration::zero() { "-" } else { "" };
+    let total = d.num_seconds().abs();
+    let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60);
+    if h > 0 {
+        format!("{sign}{h}:{m:02}:{s:02}")
+    } else {
+        format!("{sign}{m}:{s:02}")
+    }
+}
+
+/// A rectangle of at most `width` × `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
+
+/// The spinner frame for work started at `since`; moves once a second with the tick.
+pub fn spinner(
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> &'static str {
+    let step = (now - since).num_seconds().max(0) as usize;
+    SPINNER[step % SPINNER.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_text_formats_minutes_hours_and_overdue() {
+        assert_eq!(clock_text(Duration::seconds(5)), "0:05");
+        assert_eq!(clock_text(Duration::seconds(25 * 60 + 48)), "25:48");
+        assert_eq!(clock_text(Duration::seconds(3600 + 61)), "1:01:01");
+        assert_eq!(clock_text(Duration::seconds(-72)), "-1:12");
+    }
+}

@@ -1,0 +1,59 @@
+//! The review form: the list of fields on the left, the focused field's editor on the
+//! right, and the autosave / submission state underneath.
+
+use crate::tui::app::App;
+use crate::tui::review_form::FIELDS;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+pub fn render_review(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let Some(review) = &app.review else {
+        return;
+    };
+    let [main, state] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [fields, editor] =
+        Layout::horizontal([Constraint::Length(22), Constraint::Fill(1)]).areas(main);
+    let names: Vec<Line> = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let short = name.split(" (").next().unwrap_or(name);
+            let filled = !review.areas[i].is_empty();
+            let mark = if filled { "●" } else { "○" };
+            let style = if i == review.focus {
+                t.selected()
+            } else {
+                t.base()
+            };
+            Line::styled(format!("{mark} {short}"), style)
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(names).block(Block::bordered().title(format!(
+            " Review {} ",
+            crate::text::sanitize_line(&review.incident)
+        ))),
+        fields,
+    );
+    let mut area_widget = review.areas[review.focus].clone();
+    area_widget.set_block(
+        Block::bordered()
+            .title(format!(" {} ", FIELDS[review.focus]))
+            .border_style(t.focused_border()),
+    );
+    area_widget.set_cursor_line_style(t.base());
+    frame.render_widget(&area_widget, editor);
+    let line = if review.submitted {
+        Line::styled(" ✓ Submitted and recorded in the audit log", t.good())
+    } else if let Some(error) = review.item_errors.first() {
+        Line::styled(format!(" ✗ Action items {error}"), t.danger())
+    } else if let Some(at) = review.saved_at {
+        Line::styled(format!(" Draft saved {}", at.format("%H:%M:%S")), t.dim())
+    } else {
+        Line::styled(" Every change is saved as a draft", t.dim())
+    };
+    frame.render_widget(Paragraph::new(line), state);
+}

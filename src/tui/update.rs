@@ -1,0 +1,204 @@
+//! `update`: the only place the TUI's state changes. It turns a message into new state and
+//! a list of commands for the flow; it performs no I/O and never reads a clock.
+
+use super::app::{App, ChecklistPane, Confirm, Output, Overlay, Screen};
+use super::command::Command;
+use super::declare::DeclareForm;
+use super::keys;
+use super::msg::Msg;
+use super::review_form::ReviewEditor;
+use super::view::RestoreView;
+use crate::text::sanitize_line;
+
+/// Applies `msg` to `app` and returns the effects it asks for.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(event) => keys::on_key(app, event),
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::HomeChanged(home) => {
+            app.home = home;
+            app.home_selected = app
+                .home_selected
+                .min(app.home.incidents.len().saturating_sub(1));
+            Vec::new()
+        }
+        Msg::IncidentChanged(view) => {
+            // A snapshot of another incident must not replace the one on screen.
+            let same = app
+                .checklist
+                .as_ref()
+                .is_some_and(|c| c.incident == view.incident);
+            if same {
+                app.checklist = Some(view);
+            }
+            Vec::new()
+        }
+        Msg::AuditChanged { rows, chain } => {
+            let page = app.timeline_page();
+            app.timeline.set_rows(rows, chain, page);
+            Vec::new()
+        }
+        Msg::DrillReady(draft) => {
+            app.in_flight = None;
+            app.declare = Some(DeclareForm::new(draft, app.validator.clone()));
+            app.go_to(Screen::Declare);
+            Vec::new()
+        }
+        Msg::IncidentOpened(view) => {
+            app.in_flight = None;
+            app.plan = None;
+            app.output = None;
+            app.declare = None;
+            app.checklist = Some(view);
+            app.history.clear();
+            app.screen = Screen::Checklist;
+            Vec::new()
+        }
+        other => on_effect_result(app, other),
+    }
+}
+
+fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
+    app.in_flight = None;
+    match msg {
+        Msg::PlanReady(plan) => {
+            app.output = Some(Output::Plan(plan.clone()));
+            app.plan = Some(plan);
+            app.say("Preflight done — Enter shows the plan before the glass opens");
+        }
+        Msg::Activated => {
+            app.plan = None;
+            app.warn("The glass is OPEN — push the fix, then restore");
+        }
+        Msg::PushReady(push) => {
+            app.overlay = Some(Overlay::Confirm(Confirm::Push(push)));
+        }
+        Msg::PushOutcome(mut remote) => {
+            remote.lines = remote.lines.iter().map(|l| sanitize_line(l)).collect();
+            if remote.accepted {
+                app.say("Push accepted");
+            } else {
+                app.warn("Push REJECTED — read the remote's lines below");
+            }
+            app.checklist_pane = ChecklistPane::Output;
+            app.output = Some(Output::Remote(remote));
+        }
+        Msg::Restored(view) => return on_restored(app, view),
+        Msg::StepCompleted => app.status = None,
+        Msg::LeaseExtended(deadline) => {
+            app.say(format!(
+                "Lease extended to {}",
+                deadline.format("%H:%M:%S UTC")
+            ));
+        }
+        Msg::ReviewOpened(url) => {
+            app.say(format!(
+                "Retroactive review opened: {}",
+                sanitize_line(&url)
+            ));
+            if let Some(incident) = app.checklist_incident() {
+                return open_review(app, incident);
+            }
+        }
+        Msg::ReviewDraftLoaded(Some(form))
+            if app
+                .review
+                .as_ref()
+                .is_some_and(|r| r.incident == form.incident) =>
+        {
+            app.review = Some(ReviewEditor::from_form(&form));
+        }
+        Msg::ReviewDraftSaved(at) => {
+            if let Some(review) = &mut app.review {
+                review.saved_at = Some(at);
+            }
+        }
+        Msg::ReviewSubmitted => {
+            if let Some(review) = &mut app.review {
+                review.submitted = true;
+            }
+            app.say("Review submitted and recorded in the audit log");
+        }
+        Msg::EffectFailed {
+            effect,
+            error,
+            advice,
+        } => {
+            app.quit_after_restore = false;
+            // Only the checklist has an output pane; elsewhere the status line says it all.
+            if app.screen == Screen::Checklist {
+                app.warn(format!(
+                    "{} failed — see the output pane",
+                    sanitize_line(&effect)
+                ));
+            } else {
+                app.warn(format!(
+                    "{} failed: {} — {}",
+                    sanitize_line(&effect),
+                    sanitize_line(&error),
+                    sanitize_line(&advice)
+                ));
+            }
+            app.checklist_pane = ChecklistPane::Output;
+            app.output = Some(Output::Failure {
+                effect: sanitize_line(&effect),
+                error: crate::text::sanitize(&error),
+                advice: sanitize_line(&advice),
+            });
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_restored(app: &mut App, mut view: RestoreView) -> Vec<Command> {
+    view.differences = view.differences.iter().map(|d| sanitize_line(d)).collect();
+    view.advice = view.advice.map(|a| sanitize_line(&a));
+    let verified = view.verified;
+    app.checklist_pane = ChecklistPane::Output;
+    app.output = Some(Output::Restore(view));
+    if verified {
+        app.say("Protections restored and verified by read-back");
+        if app.quit_after_restore {
+            return vec![Command::Quit];
+        }
+    } else {
+        app.quit_after_restore = false;
+        app.warn("Restore NOT verified — read the report below");
+    }
+    Vec::new()
+}
+
+/// Opens the review form for `incident`, prefilled from the timeline until a saved draft
+/// (if any) arrives.
+pub fn open_review(app: &mut App, incident: String) -> Vec<Command> {
+    let mut form = crate::review::ReviewForm::new(incident.clone());
+    form.timeline = prefilled_timeline(app, &incident);
+    app.review = Some(ReviewEditor::from_form(&form));
+    app.go_to(Screen::Review);
+    vec![Command::LoadReviewDraft { incident }]
+}
+
+fn prefilled_timeline(app: &App, incident: &str) -> String {
+    app.timeline
+        .rows
+        .iter()
+        .filter(|r| r.summary.contains(incident) || r.json.contains(incident))
+        .map(|r| {
+            format!(
+                "{} {} — {}",
+                r.ts.format("%H:%M:%S"),
+                sanitize_line(&r.kind),
+                sanitize_line(&r.summary)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
