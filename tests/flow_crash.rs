@@ -120,6 +120,22 @@ async fn crash_and_recover(failpoint: &str, stage: Stage, last_event: &str) {
             "{failpoint}: an opened glass ends restored: {after:?}"
         );
     }
+    if !acknowledged.iter().any(|k| k == "activation_intended") {
+        // The glass never opened: the same `activate` picks the incident up again.
+        let resumed = world.activate(id, "10m", &[]).await;
+        assert!(
+            resumed.status.success(),
+            "{failpoint}: {}",
+            text_of(&resumed)
+        );
+        let restored = world.bg(&["restore", "--incident", id]).await;
+        assert!(
+            restored.status.success(),
+            "{failpoint}: {}",
+            text_of(&restored)
+        );
+        assert_eq!(world.protection().unwrap(), snapshot);
+    }
     world.assert_chain_verifies().await;
     world.kill_watchdog(id);
 }

@@ -82,15 +82,19 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
     recover_and_report(&flow).await?;
     let id = args.incident.clone();
     let run = async {
-        flow.declare(Declaration {
-            id: id.clone(),
-            repo: args.repo.clone(),
-            branch: args.branch.clone(),
-            reason: args.reason.clone(),
-            ttl: args.ttl,
-            drill: false,
-        })
-        .await?;
+        if let Some(earlier) = declared_not_opened(&flow, &id, &args)? {
+            eprintln!("incident {id} was declared at {earlier}; continuing with preflight");
+        } else {
+            flow.declare(Declaration {
+                id: id.clone(),
+                repo: args.repo.clone(),
+                branch: args.branch.clone(),
+                reason: args.reason.clone(),
+                ttl: args.ttl,
+                drill: false,
+            })
+            .await?;
+        }
         let preflight = flow
             .preflight(&id, args.repo_dir.as_deref(), args.remote.as_deref())
             .await?;
@@ -113,6 +117,27 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
         println!("next: breakglass push --incident {id}");
     }
     Ok(exit::OK)
+}
+
+/// When an earlier `activate` declared this incident for the same branch but stopped
+/// before opening the glass (a refused preflight, a crash), this one picks it up.
+fn declared_not_opened(
+    flow: &Flow,
+    id: &str,
+    args: &ActivateArgs,
+) -> Result<Option<String>, crate::flow::FlowError> {
+    use crate::incident::Phase;
+    match flow.incident(id) {
+        Ok(incident)
+            if matches!(incident.phase, Phase::Declared | Phase::Preflighted)
+                && incident.repo == args.repo.to_string()
+                && incident.branch == args.branch =>
+        {
+            Ok(Some(incident.declared_at.to_rfc3339()))
+        }
+        Ok(_) | Err(crate::flow::FlowError::UnknownIncident { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn push(args: PushArgs) -> anyhow::Result<u8> {

@@ -157,10 +157,18 @@ impl Run<'_> {
         let before = self.sandbox.request_log().len();
         let started = Instant::now();
         let result = step.await;
+        let seen: Vec<String> = self
+            .sandbox
+            .request_log()
+            .into_iter()
+            .skip(before)
+            .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+            .collect();
         let timing = StepTiming {
             step: name,
             millis: started.elapsed().as_millis(),
-            requests: self.sandbox.request_log().len().saturating_sub(before),
+            requests: seen.len(),
+            request_lines: seen,
             ok: result.is_ok(),
             error: result.as_ref().err().map(|e| e.to_string()),
         };

@@ -9,6 +9,8 @@ pub struct StepTiming {
     pub millis: u128,
     /// Forge requests the sandbox answered during the step (its request log).
     pub requests: usize,
+    /// Those requests as `METHOD path status` (JSON output only).
+    pub request_lines: Vec<String>,
     pub ok: bool,
     /// Why the step failed, when it did.
     pub error: Option<String>,

@@ -205,6 +205,9 @@ impl Flow {
             });
         };
         let reason = crate::text::sanitize_line(reason.trim());
+        if reason.is_empty() {
+            return Err(FlowError::ExtensionNeedsReason { id: incident.id });
+        }
         let extended = lease.extend(lease.deadline + by)?;
         self.recorder.record(
             id,

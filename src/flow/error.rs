@@ -110,6 +110,11 @@ pub enum FlowError {
     #[error(transparent)]
     Lease(#[from] LeaseError),
     #[error(
+        "extending the lease of incident {id} needs a reason (it goes into the audit log); say \
+         why the glass must stay open longer"
+    )]
+    ExtensionNeedsReason { id: String },
+    #[error(
         "the recorded {what} of incident {id} cannot be read ({problem}); check the log with \
          `breakglass audit verify`"
     )]

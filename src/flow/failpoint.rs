@@ -32,12 +32,31 @@ pub fn hit(name: &str) {
     let Some(armed) = std::env::var_os(FAILPOINT_ENV) else {
         return;
     };
-    let armed = armed.to_string_lossy();
-    if armed.split(',').any(|point| point.trim() == name) {
+    if is_armed(&armed.to_string_lossy(), name) {
         tracing::warn!(failpoint = name, "failpoint armed: killing the process");
         // SAFETY: kill(2) on our own PID with a valid signal number has no memory effects.
         unsafe {
             libc::kill(libc::getpid(), libc::SIGKILL);
         }
+    }
+}
+
+/// True when the comma-separated `spec` names `name` exactly.
+fn is_armed(spec: &str, name: &str) -> bool {
+    spec.split(',').any(|point| point.trim() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_exactly_named_boundaries_are_armed() {
+        assert!(is_armed("after:activated", "after:activated"));
+        assert!(is_armed("after:pushed, after:activated", "after:activated"));
+        assert!(!is_armed("after:activation_intended", "after:activated"));
+        assert!(!is_armed("", "after:activated"));
+        // Every documented boundary is one a test can name.
+        assert!(BOUNDARIES.iter().all(|b| b.starts_with("after:")));
     }
 }

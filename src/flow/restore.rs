@@ -232,3 +232,51 @@ impl Flow {
         Ok(differences.is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(verified: bool, drift: usize) -> RestoreOutcome {
+        RestoreOutcome {
+            incident: "INC-1".into(),
+            already_closed: false,
+            verified,
+            attempts: 3,
+            drift: (0..drift)
+                .map(|i| ThreeWayDifference {
+                    path: format!("/x/{i}"),
+                    snapshot: None,
+                    ours: None,
+                    theirs: None,
+                })
+                .collect(),
+            differences: Vec::new(),
+            error: (!verified).then(|| "422 from the forge".into()),
+            exposure_seconds: None,
+        }
+    }
+
+    #[test]
+    fn only_a_verified_restore_without_drift_is_all_clear() {
+        assert!(!outcome(true, 0).needs_attention());
+        let drift = outcome(true, 2);
+        assert!(drift.needs_attention());
+        assert!(
+            drift.summary().contains("2 change(s)"),
+            "{}",
+            drift.summary()
+        );
+        let failed = outcome(false, 0);
+        assert!(failed.needs_attention());
+        let text = failed.summary();
+        assert!(
+            text.contains("RESTORE FAILED after 3 attempt(s): 422 from the forge"),
+            "{text}"
+        );
+        assert!(
+            text.contains("breakglass restore --incident INC-1"),
+            "{text}"
+        );
+    }
+}

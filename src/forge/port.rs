@@ -156,6 +156,10 @@ pub struct Comparison {
     pub commits: Vec<String>,
 }
 
+/// The flow holds a forge as `Arc<dyn Forge>`; this fails to compile if the trait stops
+/// being object safe.
+const _OBJECT_SAFE: Option<&dyn Forge> = None;
+
 /// Everything the break-glass flow needs from a forge.
 #[async_trait::async_trait]
 pub trait Forge: Send + Sync {

@@ -1,2 +1,3 @@
 //! Shared support for integration tests.
 pub mod protection;
+pub mod sandbox;

@@ -155,13 +155,16 @@ impl Request {
             } else {
                 Idempotence::Idempotent
             };
-        let scope = if let Some(org) = call.path.strip_prefix("/orgs/") {
-            let org = org.split('/').next().unwrap_or_default();
-            Scope::OrgAdmin(percent_decode_str(org).decode_utf8_lossy().into_owned())
-        } else if call.path.contains("/protection") || call.path.contains("/rulesets") {
-            Scope::RepoAdmin(repo.clone())
-        } else {
-            Scope::Plain
+        // Parameters are percent-encoded, so splitting on `/` yields whole segments.
+        let segments: Vec<&str> = call.path.trim_start_matches('/').split('/').collect();
+        let scope = match segments.as_slice() {
+            ["orgs", org, "rulesets", ..] => {
+                Scope::OrgAdmin(percent_decode_str(org).decode_utf8_lossy().into_owned())
+            }
+            ["repos", _, _, "branches", _, "protection", ..] | ["repos", _, _, "rulesets", ..] => {
+                Scope::RepoAdmin(repo.clone())
+            }
+            _ => Scope::Plain,
         };
         let mut request = Self::new(method, call.path.clone(), idempotence).with_scope(scope);
         request.body = call.body.clone();
@@ -272,6 +275,16 @@ mod tests {
         assert_eq!(set_admin.idempotence, Idempotence::Idempotent);
         assert_eq!(set_admin.scope, Scope::RepoAdmin(repo.clone()));
         assert_eq!(set_admin.body, None);
+
+        let named_like_admin = Request::for_call(
+            &call(
+                HttpMethod::Get,
+                "/repos/acme/protection-rulesets/issues",
+                "issues/list-for-repo",
+            ),
+            &repo,
+        );
+        assert_eq!(named_like_admin.scope, Scope::Plain);
 
         let issue = Request::for_call(
             &call(HttpMethod::Post, "/repos/acme/api/issues", "issues/create")

@@ -1,9 +1,4 @@
 //! The GitHub client against the sandbox forge over loopback: real requests, real JSON.
-//!
-//! PENDING: this file is not compiled yet (cargo only builds `tests/*.rs`), because
-//! `forge::sandbox` is being written in parallel. To enable it in round 2, move it to
-//! `tests/github_client.rs` and adjust `start()` / `token_of()` below if the sandbox's
-//! final API differs from the agreed one in TEAM.md; nothing else should need to change.
 
 use breakglass::forge::RepoId;
 use breakglass::forge::github::{
