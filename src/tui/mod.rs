@@ -9,6 +9,7 @@ pub mod declare;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;
+pub mod keymap_doc;
 pub mod keys;
 pub mod msg;
 pub mod review_form;
