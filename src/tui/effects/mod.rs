@@ -176,3 +176,6 @@ async fn send_snapshots(shared: &Arc<Shared>, results: &UnboundedSender<Msg>) {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+#[cfg(test)]
+mod tests;
