@@ -62,7 +62,7 @@ async fn a_headless_drill_passes_and_reports_the_window_and_the_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_drill_runs_the_headless_one_until_the_tui_is_wired() {
+async fn plain_drill_without_a_terminal_runs_the_headless_one() {
     let out = drill(&["drill"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("running the headless drill"));
