@@ -7,10 +7,12 @@
 //! Without tmux the test says it is skipped, except under CI (`CI=true`), where a missing
 //! tmux is a failure.
 
-use breakglass::audit::{Record, read_verified};
+use breakglass::audit::{AuditLog, NewEntry, Record, read_verified};
 use breakglass::clock::{Clock, SystemClock};
 use breakglass::forge::RepoId;
 use breakglass::forge::sandbox::{Sandbox, SandboxOptions};
+use breakglass::incident::{IncidentEvent, RestoreTrigger};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 
-/// A private tmux server; killed when dropped.
+/// A private tmux server with one session, `app`; killed when dropped.
 struct Tmux {
     socket: PathBuf,
 }
@@ -36,15 +38,14 @@ impl Tmux {
     }
 
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "drill"];
+        let mut args = vec!["send-keys", "-t", "app"];
         args.extend_from_slice(keys);
         let out = self.run(&args);
         assert!(out.status.success(), "send-keys failed: {out:?}");
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "drill"]).stdout)
-            .into_owned()
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "app"]).stdout).into_owned()
     }
 
     /// Polls the screen until `ready` holds, for at most `STEP_TIMEOUT`.
@@ -80,6 +81,18 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// False (after saying so) when the test must be skipped: no tmux outside CI.
+fn tmux_or_skip() -> bool {
+    if tmux_available() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("tmux is required under CI for the real-terminal tests; install it");
+    }
+    eprintln!("skipped: tmux is not installed (the real-terminal tests need it)");
+    false
+}
+
 /// The lease countdown in the open-glass banner ("closes in 29:57").
 fn countdown(screen: &str) -> Option<String> {
     let at = screen.find("closes in ")? + "closes in ".len();
@@ -98,11 +111,7 @@ fn step_done(screen: &str, n: usize) -> bool {
 
 #[test]
 fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
-    if !tmux_available() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("tmux is required under CI for the real-terminal test; install it");
-        }
-        eprintln!("skipped: tmux is not installed (the real-terminal drill test needs it)");
+    if !tmux_or_skip() {
         return;
     }
     let scratch = tempfile::tempdir().unwrap();
@@ -117,7 +126,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
         "new-session",
         "-d",
         "-s",
-        "drill",
+        "app",
         "-x",
         "120",
         "-y",
@@ -130,7 +139,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
         ";",
         "set-option",
         "-t",
-        "drill",
+        "app",
         "remain-on-exit",
         "on",
     ]);
@@ -305,4 +314,105 @@ fn check_the_sandbox(sandbox_dir: &Path, home: &Path) {
         );
         sandbox.shutdown().await;
     });
+}
+
+/// Appends incident events to the log at `home` as another breakglass process would.
+fn append(home: &Path, id: &str, events: &[IncidentEvent]) {
+    let mut log =
+        AuditLog::open(home.join("data").join("audit.jsonl"), Arc::new(SystemClock)).unwrap();
+    for event in events {
+        let (kind, data) = event.to_parts();
+        log.append(NewEntry {
+            incident: Some(id.into()),
+            actor: "oncall".into(),
+            kind,
+            data,
+        })
+        .unwrap();
+    }
+}
+
+#[test]
+fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let home = scratch.path().join("home");
+    let deadline = SystemClock.now() + chrono::Duration::minutes(20);
+    append(
+        &home,
+        "INC-7",
+        &[
+            IncidentEvent::Declared {
+                id: "INC-7".into(),
+                repo: "acme/api".into(),
+                branch: "main".into(),
+                reason: "checkout 500s https://tickets.acme.dev/7".into(),
+                ttl: 1800,
+                cap: 7200,
+                runbook: "github".into(),
+                drill: false,
+            },
+            IncidentEvent::Preflighted {
+                login: "oncall".into(),
+                permission: "admin".into(),
+                pre_sha: "aaaa".into(),
+                snapshot: json!({}),
+                commits: vec![],
+            },
+            IncidentEvent::ActivationIntended { plan: json!({}) },
+            IncidentEvent::Activated {
+                deadline,
+                applied: json!({}),
+            },
+        ],
+    );
+    let tmux = Tmux {
+        socket: scratch.path().join("tmux.sock"),
+    };
+    let program = private_copy_of_the_binary(scratch.path());
+    // No token anywhere: not in the environment, and no `gh` on the PATH.
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-e",
+        &format!("BREAKGLASS_HOME={}", home.display()),
+        "-e",
+        "GH_TOKEN=",
+        "-e",
+        "GITHUB_TOKEN=",
+        "-e",
+        "PATH=/nonexistent",
+        &program.display().to_string(),
+    ]);
+    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    let screen = tmux.wait_for("OPEN LEASES");
+    assert!(screen.contains("INC-7"), "{screen}");
+    assert!(
+        screen.contains(&deadline.format("%H:%M:%S").to_string()),
+        "the lease shows its deadline: {screen}"
+    );
+    tmux.wait("the lease countdown", |s| s.contains("closes in"));
+
+    // Another process closes the glass: the home screen follows within the watch period.
+    append(
+        &home,
+        "INC-7",
+        &[
+            IncidentEvent::RestoreIntended {
+                trigger: RestoreTrigger::Watchdog,
+            },
+            IncidentEvent::Restored { verified: true },
+        ],
+    );
+    let after = tmux.wait("the lease to go", |s| !s.contains("OPEN LEASES"));
+    assert!(after.contains("restored — review next"), "{after}");
+    tmux.keys(&["q"]);
 }
