@@ -1,6 +1,7 @@
 //! The terminal UI: Elm-style state (`App`), messages (`Msg`), effects requested
-//! (`Command`), a pure `update` and a pure `render`. It renders its own view types and
-//! never talks to the forge, git or the audit log itself: the flow does, behind `Effects`.
+//! (`Command`), a pure `update` and a pure `render` over the TUI's own view types. Only the
+//! edge, [`effects::FlowEffects`], reaches the flow, git and the audit log; [`adapt`] turns
+//! what they return into view types, without I/O.
 
 pub mod adapt;
 pub mod app;
