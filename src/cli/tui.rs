@@ -138,12 +138,13 @@ async fn after_the_tui(
             .find(|i| session.holds(&i.id))
         {
             let row = crate::tui::adapt::drill_row(&incident);
+            let seconds = |d: chrono::Duration| d.num_milliseconds() as f64 / 1000.0;
             println!(
-                "drill {}: {} — total {}, exposure window {}",
+                "drill {}: {} — total {:.1} s, exposure window {:.1} s",
                 incident.id,
                 crate::tui::adapt::phase_words(incident.phase),
-                crate::config::format_duration(row.total),
-                crate::config::format_duration(row.exposure)
+                seconds(row.total),
+                seconds(row.exposure)
             );
             if incident.glass_possibly_open() || incident.needs_attention() {
                 code = exit::RESTORE_FAILED;
