@@ -120,7 +120,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     let tmux = Tmux {
         socket: scratch.path().join("tmux.sock"),
     };
-    let program = private_copy_of_the_binary(scratch.path());
+    let program = private_copy_of_the_binary();
     let started = Instant::now();
     let out = tmux.run(&[
         "new-session",
@@ -218,22 +218,39 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     check_the_sandbox(&sandbox_dir, &home);
 }
 
-/// A copy of the binary cargo built for this test run, taken at once: the target
-/// directory may be shared, and another build replacing the file mid-test must not change
-/// which program the terminal runs.
-fn private_copy_of_the_binary(dir: &Path) -> PathBuf {
-    let copy = dir.join("breakglass");
-    std::fs::copy(env!("CARGO_BIN_EXE_breakglass"), &copy).unwrap();
-    let help = Command::new(&copy)
-        .args(["review", "--help"])
-        .output()
-        .unwrap();
+/// A copy of the binary cargo built for this test run, taken once per test process: the
+/// target directory may be shared, and another build replacing the file mid-test must not
+/// change which program the terminal runs.
+fn private_copy_of_the_binary() -> PathBuf {
+    static COPY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_keep, copy) = COPY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("breakglass");
+        std::fs::copy(env!("CARGO_BIN_EXE_breakglass"), &copy).unwrap();
+        (dir, copy)
+    });
+    let help = run_when_not_busy(Command::new(copy).args(["review", "--help"]));
     assert!(
         String::from_utf8_lossy(&help.stdout).contains("--form"),
         "{} is not this tree's build (another build replaced it); run the test again",
         env!("CARGO_BIN_EXE_breakglass")
     );
-    copy
+    copy.clone()
+}
+
+/// Runs `command`, retrying while the freshly written program is "text file busy": a
+/// test thread forking at the moment of the copy holds a write handle until its exec.
+fn run_when_not_busy(command: &mut Command) -> Output {
+    const ETXTBSY: i32 = 26;
+    let started = Instant::now();
+    loop {
+        match command.output() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && started.elapsed() < STEP_TIMEOUT => {
+                std::thread::sleep(POLL);
+            }
+            other => return other.expect("the program runs"),
+        }
+    }
 }
 
 fn records(home: &Path) -> Vec<Record> {
@@ -371,7 +388,7 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
     let tmux = Tmux {
         socket: scratch.path().join("tmux.sock"),
     };
-    let program = private_copy_of_the_binary(scratch.path());
+    let program = private_copy_of_the_binary();
     // No token anywhere: not in the environment, and no `gh` on the PATH.
     let out = tmux.run(&[
         "new-session",
