@@ -1,15 +1,17 @@
-//! `breakglass review`: the retroactive review pull request (headless, the default), the
-//! lessons-learned form in the TUI (`--form`), or that form as Markdown (`--export FILE`).
+//! `breakglass review`: the retroactive review pull request and, on a terminal, the
+//! lessons-learned form for the same incident right after it; only the form (`--form`,
+//! no token needed); or that form as Markdown (`--export FILE`).
 
 use super::steps::{self, IncidentArgs};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ReviewArgs {
     #[command(flatten)]
     pub target: IncidentArgs,
-    /// Open the lessons-learned form in the TUI (autosaved; Ctrl-S submits it to the
-    /// audit log) instead of opening the retroactive review pull request.
+    /// Open only the lessons-learned form in the TUI (autosaved; Ctrl-S submits it to
+    /// the audit log), without touching the forge.
     #[arg(long, conflicts_with = "export")]
     pub form: bool,
     /// Write the lessons-learned review as Markdown to FILE (the submitted form, else
@@ -25,5 +27,13 @@ pub async fn run(args: ReviewArgs) -> anyhow::Result<u8> {
     if args.form {
         return super::tui::review_form(args.target.incident.clone()).await;
     }
-    steps::review(args.target).await
+    // Scripts (no terminal, or --json) get the pull request alone; an operator at a
+    // terminal goes straight on to the form while the details are fresh.
+    let interactive =
+        !args.target.json && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !interactive {
+        return steps::review(args.target).await;
+    }
+    let incident = steps::open_review(args.target).await?;
+    super::tui::review_form(Some(incident)).await
 }

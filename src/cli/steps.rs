@@ -112,7 +112,7 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
         }
         println!(
             "deadline: {} (protections are restored then, even if this terminal is gone)",
-            activation.deadline.to_rfc3339()
+            activation.deadline.format("%Y-%m-%d %H:%M:%S UTC")
         );
         println!("next: breakglass push --incident {id}");
     }
@@ -193,6 +193,12 @@ pub async fn restore(args: IncidentArgs) -> anyhow::Result<u8> {
 }
 
 pub async fn review(args: IncidentArgs) -> anyhow::Result<u8> {
+    open_review(args).await.map(|_| exit::OK)
+}
+
+/// Opens (or finds again: it is idempotent) the retroactive review pull request and
+/// returns the incident it belongs to.
+pub async fn open_review(args: IncidentArgs) -> anyhow::Result<String> {
     let mut flow = connect("breakglass review", &args.forge, ConfigOverrides::default()).await?;
     recover_and_report(&flow).await?;
     flow.set_reviewers(args.reviewers.clone());
@@ -210,7 +216,7 @@ pub async fn review(args: IncidentArgs) -> anyhow::Result<u8> {
             eprintln!("warning: {warning}");
         }
     }
-    Ok(exit::OK)
+    Ok(id)
 }
 
 /// The most recent restored incident without a review, for `review` without `--incident`.
@@ -239,7 +245,7 @@ pub fn print_restore(json: bool, outcome: &RestoreOutcome) {
     } else {
         println!("{}", outcome.summary());
         if let Some(seconds) = outcome.exposure_seconds {
-            println!("exposure window: {seconds}s");
+            println!("exposure window: {seconds:.3} s");
         }
     }
 }

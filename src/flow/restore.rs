@@ -30,7 +30,7 @@ pub struct RestoreOutcome {
     /// The last failure, sanitised.
     pub error: Option<String>,
     /// The exposure window in seconds (activation intent → restored), once closed.
-    pub exposure_seconds: Option<i64>,
+    pub exposure_seconds: Option<f64>,
 }
 
 impl RestoreOutcome {
@@ -166,7 +166,7 @@ fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
         exposure_seconds: incident
             .exposure_window()
             .filter(|w| w.closed_at.is_some())
-            .map(|w| w.length(incident.updated_at).num_seconds()),
+            .map(|w| w.length(incident.updated_at).num_milliseconds() as f64 / 1000.0),
     }
 }
 
