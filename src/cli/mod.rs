@@ -51,7 +51,7 @@ pub enum Command {
     /// Push the fix, tagged with the incident and the audit head, while the glass is open.
     Push(steps::PushArgs),
     /// Put the protections back exactly as they were and verify by reading them back.
-    Restore(steps::IncidentArgs),
+    Restore(steps::RestoreArgs),
     /// Open the retroactive review of what was pushed (`--form`: the lessons-learned
     /// form in the TUI; `--export FILE`: that form as Markdown).
     Review(review::ReviewArgs),

@@ -7,7 +7,7 @@ use super::interrupt::interruptible;
 use crate::config::{ConfigOverrides, parse_duration};
 use crate::flow::{Declaration, Flow, RestoreOutcome};
 use crate::forge::RepoId;
-use crate::incident::RestoreTrigger;
+use crate::incident::{DriftChoice, RestoreTrigger};
 use serde::Serialize;
 use serde_json::json;
 use std::path::PathBuf;
@@ -71,6 +71,35 @@ pub struct IncidentArgs {
     pub reviewers: Vec<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub incident: IncidentArgs,
+    /// If someone else changed protection during the window: put the snapshot back
+    /// (restore), undo only our relaxation and keep their change (keep-theirs), or change
+    /// nothing until the lease deadline restores the snapshot (hold).
+    #[arg(long, value_enum, default_value_t = OnDrift::Restore)]
+    pub on_drift: OnDrift,
+}
+
+/// `--on-drift` values, as the operator types them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnDrift {
+    Restore,
+    KeepTheirs,
+    Hold,
+}
+
+impl From<OnDrift> for DriftChoice {
+    fn from(value: OnDrift) -> Self {
+        match value {
+            OnDrift::Restore => DriftChoice::RestoreSnapshot,
+            OnDrift::KeepTheirs => DriftChoice::KeepTheirs,
+            OnDrift::Hold => DriftChoice::Hold,
+        }
+    }
 }
 
 pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
@@ -171,7 +200,8 @@ pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-pub async fn restore(args: IncidentArgs) -> anyhow::Result<u8> {
+pub async fn restore(restore: RestoreArgs) -> anyhow::Result<u8> {
+    let args = restore.incident;
     let flow = connect(
         "breakglass restore",
         &args.forge,
@@ -187,7 +217,9 @@ pub async fn restore(args: IncidentArgs) -> anyhow::Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
-    let outcome = flow.restore(&id, RestoreTrigger::Operator).await?;
+    let outcome = flow
+        .restore_with(&id, RestoreTrigger::Operator, restore.on_drift.into())
+        .await?;
     print_restore(args.json, &outcome);
     Ok(restore_exit(&outcome))
 }

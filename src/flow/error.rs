@@ -123,6 +123,11 @@ pub enum FlowError {
         what: &'static str,
         problem: String,
     },
+    #[error("incident {id}: {reason}; nothing was changed and the glass is still open")]
+    KeepTheirsRefused {
+        id: String,
+        reason: crate::forge::keep_theirs::KeepTheirsRefusal,
+    },
     #[error("the push to {branch} was refused by the forge: {status}")]
     PushRefused { branch: String, status: String },
     #[error("activation failed: {error}; restore {restore}")]
@@ -140,12 +145,14 @@ pub enum FlowError {
 
 impl FlowError {
     /// The process exit code for this error: 3 when the glass may still be open
-    /// (activation failed and the restore did not verify), else 1.
+    /// (activation failed and the restore did not verify, or drift the operator must
+    /// decide about again), else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
             FlowError::ActivationFailed {
                 restored: false, ..
-            } => 3,
+            }
+            | FlowError::KeepTheirsRefused { .. } => 3,
             _ => 1,
         }
     }

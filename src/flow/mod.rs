@@ -11,6 +11,7 @@
 mod activate;
 mod context;
 mod declare;
+mod drift;
 mod error;
 pub mod failpoint;
 mod local;

@@ -1,6 +1,7 @@
 //! Restore: always possible, idempotent. Records `restore_intended`, has the forge put the
-//! snapshot back and read it back, records drift (three-way) if someone else changed the
-//! protection, then `restored` — or `restore_failed` after the retries, a loud state.
+//! snapshot back and read it back, records drift (three-way) and the default decision
+//! about it if someone else changed the protection, then `restored` — or `restore_failed`
+//! after the retries, a loud state. The operator's other drift choices live in `drift`.
 
 use super::context::Flow;
 use super::error::FlowError;
@@ -11,8 +12,10 @@ use crate::forge::diff::{Difference, ThreeWayDifference};
 use crate::forge::plan::RelaxPlan;
 use crate::forge::port::RestoreReport;
 use crate::forge::snapshot::ProtectionSnapshot;
-use crate::incident::{Incident, IncidentEvent, RestoreTrigger};
+use crate::incident::{DriftChoice, Incident, IncidentEvent, RestoreTrigger};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 
 /// How a restore ended. `verified` with no drift is the only all-clear.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +34,13 @@ pub struct RestoreOutcome {
     pub error: Option<String>,
     /// The exposure window in seconds (activation intent → restored), once closed.
     pub exposure_seconds: Option<f64>,
+    /// What was decided about the drift (`None` when there was none).
+    pub choice: Option<DriftChoice>,
+    /// `hold`: nothing was changed; the snapshot is restored at this lease deadline.
+    pub held_until: Option<DateTime<Utc>>,
+    /// `keep_theirs`: the normalised state kept (theirs with our relaxation undone), which
+    /// the read-back was verified against instead of the snapshot.
+    pub kept: Option<Value>,
 }
 
 impl RestoreOutcome {
@@ -43,6 +53,24 @@ impl RestoreOutcome {
     pub fn summary(&self) -> String {
         if self.already_closed {
             return format!("incident {}: the glass was already closed", self.incident);
+        }
+        if let Some(deadline) = self.held_until {
+            return format!(
+                "incident {id}: someone changed protection during the window ({n} change(s)); \
+                 holding as asked: nothing was changed and the glass stays OPEN until the lease \
+                 deadline {deadline}, when the snapshot is restored — run `breakglass restore \
+                 --incident {id}` to restore it sooner",
+                id = self.incident,
+                n = self.drift.len(),
+            );
+        }
+        if self.verified && self.kept.is_some() {
+            return format!(
+                "incident {}: our relaxation undone and their change(s) kept ({} change(s)), \
+                 verified by read-back — review the drift",
+                self.incident,
+                self.drift.len()
+            );
         }
         match (self.verified, self.drift.is_empty()) {
             (true, true) => format!(
@@ -92,6 +120,7 @@ impl Flow {
         }
         let (snapshot, plan) = recorded_payloads(&incident)?;
         let mut drift_recorded = !incident.drift.is_empty();
+        let mut decided = false;
         let mut backoff = self.options.restore_backoff;
         let attempts = self.options.restore_attempts.max(1);
         let mut last = None;
@@ -108,6 +137,16 @@ impl Flow {
                     },
                 )?;
                 drift_recorded = true;
+            }
+            if report.drifted() && !decided {
+                self.recorder.record(
+                    id,
+                    &IncidentEvent::DriftDecided {
+                        choice: DriftChoice::RestoreSnapshot,
+                        kept: None,
+                    },
+                )?;
+                decided = true;
             }
             if report.verified {
                 self.recorder
@@ -142,11 +181,14 @@ impl Flow {
             differences: report.differences,
             error: Some(error),
             exposure_seconds: None,
+            choice: decided.then_some(DriftChoice::RestoreSnapshot),
+            held_until: None,
+            kept: None,
         })
     }
 }
 
-fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
+pub(super) fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
     // Drift recorded by earlier attempts stays part of the answer (each entry is a list).
     let drift = incident
         .drift
@@ -167,11 +209,14 @@ fn closed_outcome(incident: &Incident, already_closed: bool) -> RestoreOutcome {
             .exposure_window()
             .filter(|w| w.closed_at.is_some())
             .map(|w| w.length(incident.updated_at).num_milliseconds() as f64 / 1000.0),
+        choice: incident.drift_decisions.last().map(|d| d.choice),
+        held_until: None,
+        kept: incident.kept_state().cloned(),
     }
 }
 
 /// The snapshot from `preflighted` and the plan from `activation_intended`.
-fn recorded_payloads(
+pub(super) fn recorded_payloads(
     incident: &Incident,
 ) -> Result<(ProtectionSnapshot, Option<RelaxPlan>), FlowError> {
     let unreadable = |what, problem: String| FlowError::Unreadable {
@@ -195,7 +240,7 @@ fn recorded_payloads(
     Ok((snapshot, plan))
 }
 
-fn failure_text(report: &RestoreReport) -> String {
+pub(super) fn failure_text(report: &RestoreReport) -> String {
     let mut parts: Vec<String> = report.errors.clone();
     parts.extend(report.failed_steps().map(|s| match &s.outcome {
         crate::forge::port::RestoreStepOutcome::Failed { error } => {
@@ -217,19 +262,24 @@ fn failure_text(report: &RestoreReport) -> String {
 
 impl Flow {
     /// True when incident `id`'s glass is closed and the forge's protection reads back
-    /// equal to the snapshot right now.
+    /// equal to the snapshot right now (or to the kept state, when the operator kept
+    /// someone else's change).
     pub async fn restored_exactly(&self, id: &str) -> Result<bool, FlowError> {
         let incident = self.recorder.load(id)?;
         if incident.glass_possibly_open() || !incident.restore.verified {
             return Ok(false);
         }
         let (snapshot, _) = recorded_payloads(&incident)?;
-        let differences = self
+        let expected = incident
+            .kept_state()
+            .cloned()
+            .unwrap_or_else(|| snapshot.normalized());
+        let now = self
             .forge
-            .read_back_and_diff(&snapshot)
+            .read_state(&snapshot)
             .await
             .map_err(FlowError::forge("reading the protection back"))?;
-        Ok(differences.is_empty())
+        Ok(crate::forge::diff::diff(&expected, &now).is_empty())
     }
 }
 
@@ -254,6 +304,9 @@ mod tests {
             differences: Vec::new(),
             error: (!verified).then(|| "422 from the forge".into()),
             exposure_seconds: None,
+            choice: None,
+            held_until: None,
+            kept: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod classic_parse;
 pub mod diff;
 pub mod github;
 pub mod github_forge;
+pub mod keep_theirs;
 pub mod plan;
 mod plan_classic;
 mod plan_text;

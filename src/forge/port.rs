@@ -7,6 +7,7 @@
 
 use super::diff::{Difference, ThreeWayDifference};
 use super::github::{CreateRefOutcome, ForgeError, Marker};
+use super::keep_theirs::KeepTheirs;
 use super::plan::RelaxPlan;
 use super::request::ApiCall;
 use super::restore::RestoreDecision;
@@ -207,6 +208,23 @@ pub trait Forge: Send + Sync {
         &self,
         snapshot: &ProtectionSnapshot,
         plan: Option<&RelaxPlan>,
+    ) -> RestoreReport;
+
+    /// What a restore would find, without changing anything: reads the current state and
+    /// classifies it against the snapshot and (when given) what the plan wrote.
+    async fn restore_decision(
+        &self,
+        snapshot: &ProtectionSnapshot,
+        plan: Option<&RelaxPlan>,
+    ) -> Result<RestoreDecision, ForgeError>;
+
+    /// Drift resolved by keeping someone else's change: sends `keep`'s classic requests,
+    /// puts each reverted ruleset back as read now minus our bypass actor, then reads back.
+    /// `verified` and `differences` compare with `keep.expected`, not the snapshot.
+    async fn restore_keeping_theirs(
+        &self,
+        snapshot: &ProtectionSnapshot,
+        keep: &KeepTheirs,
     ) -> RestoreReport;
 
     /// Creates `full_ref` (`refs/heads/…`) at `sha`; a ref already there at `sha` is success.

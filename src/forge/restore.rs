@@ -84,7 +84,7 @@ pub fn full_restore(snapshot: &ProtectionSnapshot) -> Vec<RestoreStep> {
     steps
 }
 
-fn classic_restore(snapshot: &ProtectionSnapshot) -> Vec<RestoreStep> {
+pub(super) fn classic_restore(snapshot: &ProtectionSnapshot) -> Vec<RestoreStep> {
     let path = |suffix: &str| protection_path(&snapshot.repo, &snapshot.branch, suffix);
     let Some(protection) = snapshot.classic.protection() else {
         return vec![RestoreStep {

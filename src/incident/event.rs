@@ -26,6 +26,31 @@ pub enum RestoreTrigger {
     Failure,
 }
 
+/// What the operator chose to do about drift (someone else changed protection during
+/// the window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftChoice {
+    /// Put the whole snapshot back (the default; deadlines and recovery always do this).
+    RestoreSnapshot,
+    /// Undo only our relaxation and keep the other person's change.
+    KeepTheirs,
+    /// Change nothing now: the glass stays open until the lease deadline, when the
+    /// snapshot is restored.
+    Hold,
+}
+
+impl DriftChoice {
+    /// The snake_case name used in events and `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            DriftChoice::RestoreSnapshot => "restore_snapshot",
+            DriftChoice::KeepTheirs => "keep_theirs",
+            DriftChoice::Hold => "hold",
+        }
+    }
+}
+
 /// Everything that can happen to an incident, in the audit log's vocabulary.
 ///
 /// Durations are whole seconds and times are UTC, so the JSON stays readable to a third
@@ -104,8 +129,18 @@ pub enum IncidentEvent {
     },
     /// Restoring the snapshot is about to start (or be retried).
     RestoreIntended { trigger: RestoreTrigger },
-    /// Someone changed protection during the window; restore continues and records it.
+    /// Someone changed protection during the window (found by a restore, or by a restore
+    /// the operator then held).
     DriftDetected { diff: Value },
+    /// The operator's (or the deadline's) decision about the drift just detected. The
+    /// record's actor is who decided.
+    DriftDecided {
+        choice: DriftChoice,
+        /// `keep_theirs` only: the normalised state the restore must read back (theirs
+        /// with our relaxation undone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<Value>,
+    },
     /// The snapshot is back; `verified` when the read-back matched it.
     Restored { verified: bool },
     /// A restore attempt failed; the glass is still open.
@@ -140,6 +175,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "push_rejected",
     "restore_intended",
     "drift_detected",
+    "drift_decided",
     "restored",
     "restore_failed",
     "review_opened",
@@ -181,6 +217,7 @@ impl IncidentEvent {
             IncidentEvent::PushRejected { .. } => "push_rejected",
             IncidentEvent::RestoreIntended { .. } => "restore_intended",
             IncidentEvent::DriftDetected { .. } => "drift_detected",
+            IncidentEvent::DriftDecided { .. } => "drift_decided",
             IncidentEvent::Restored { .. } => "restored",
             IncidentEvent::RestoreFailed { .. } => "restore_failed",
             IncidentEvent::ReviewOpened { .. } => "review_opened",

@@ -78,6 +78,10 @@ pub fn sample(kind: &str) -> IncidentEvent {
         "drift_detected" => E::DriftDetected {
             diff: json!({"required_status_checks": {"added": ["lint"]}}),
         },
+        "drift_decided" => E::DriftDecided {
+            choice: DriftChoice::RestoreSnapshot,
+            kept: None,
+        },
         "restored" => E::Restored { verified: true },
         "restore_failed" => E::RestoreFailed {
             error: "403".into(),

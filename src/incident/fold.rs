@@ -2,12 +2,13 @@
 //! flow may record is accepted here and every other one is refused with a typed error,
 //! so a log that breaks the rules is noticed instead of half-understood. No I/O.
 
+use super::event::DriftChoice;
 use super::event::IncidentEvent;
 use super::lease::{Lease, LeaseError};
 use super::phase::Phase;
 use super::state::{
-    Activation, Closing, Incident, LeaseExtension, Preflight, Push, PushRejection, RestoreAttempt,
-    Review, ReviewPullRequest, StepTick,
+    Activation, Closing, DriftDecision, Incident, LeaseExtension, Preflight, Push, PushRejection,
+    RestoreAttempt, Review, ReviewPullRequest, StepTick,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -98,6 +99,7 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         push_rejections: Vec::new(),
         restore: Default::default(),
         drift: Vec::new(),
+        drift_decisions: Vec::new(),
         review: Review::default(),
         steps_done: BTreeMap::new(),
         last_at: BTreeMap::new(),
@@ -254,9 +256,34 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             });
             P::Restoring
         }
-        (E::DriftDetected { diff }, P::Restoring) => {
+        // Outside `restoring`: a restore found drift and the operator held the glass open.
+        (E::DriftDetected { diff }, P::Restoring | P::Active | P::Pushing | P::Pushed) => {
             incident.drift.push(diff.clone());
-            P::Restoring
+            phase
+        }
+        (E::DriftDecided { choice, kept }, P::Restoring | P::Active | P::Pushing | P::Pushed) => {
+            // Hold is decided instead of restoring; the other choices are how a restore goes.
+            let holding = *choice == DriftChoice::Hold;
+            if holding == (phase == P::Restoring) {
+                return Err(illegal());
+            }
+            if incident.drift.is_empty() {
+                return Err(invalid(
+                    "no drift was recorded, so there is nothing to decide".into(),
+                ));
+            }
+            if kept.is_some() != (*choice == DriftChoice::KeepTheirs) {
+                return Err(invalid(
+                    "the kept state is recorded with `keep_theirs` and only with it".into(),
+                ));
+            }
+            incident.drift_decisions.push(DriftDecision {
+                at: ts,
+                by: actor,
+                choice: *choice,
+                kept: kept.clone(),
+            });
+            phase
         }
         (E::Restored { verified }, P::Restoring) => {
             incident.restore.restored_at = Some(ts);

@@ -15,13 +15,13 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use event::{EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger};
+pub use event::{DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger};
 pub use fold::{FoldError, Recorded, apply, fold};
 pub use lease::{Lease, LeaseError};
 pub use log::{IncidentLogError, LogRecord, fold_each, fold_many, group_by_incident};
 pub use phase::Phase;
 pub use progress::{Pace, Progress, StepProgress, StepStatus, progress};
 pub use state::{
-    Activation, Closing, ExposureWindow, Incident, LeaseExtension, Preflight, Push, PushRejection,
-    RestoreAttempt, RestoreHistory, Review, ReviewPullRequest, StepTick,
+    Activation, Closing, DriftDecision, ExposureWindow, Incident, LeaseExtension, Preflight, Push,
+    PushRejection, RestoreAttempt, RestoreHistory, Review, ReviewPullRequest, StepTick,
 };

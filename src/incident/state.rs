@@ -1,7 +1,7 @@
 //! The incident as the fold leaves it, and the questions the flow, the watchdog and the
 //! TUI ask of it (is the glass open? must it be restored now?). Built only by the fold.
 
-use super::event::RestoreTrigger;
+use super::event::{DriftChoice, RestoreTrigger};
 use super::lease::Lease;
 use super::phase::Phase;
 use chrono::{DateTime, Duration, Utc};
@@ -37,6 +37,8 @@ pub struct Incident {
     pub restore: RestoreHistory,
     /// Every protection change someone else made during the window.
     pub drift: Vec<Value>,
+    /// Each decision about drift (`drift_decided`), in order.
+    pub drift_decisions: Vec<DriftDecision>,
     pub review: Review,
     /// Manual steps ticked, by runbook step id (the first tick counts).
     pub steps_done: BTreeMap<String, StepTick>,
@@ -105,6 +107,16 @@ pub struct RestoreHistory {
     pub verified: bool,
 }
 
+/// What was decided about drift, when and by whom.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftDecision {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub choice: DriftChoice,
+    /// `keep_theirs`: the normalised state the restore must read back.
+    pub kept: Option<Value>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RestoreAttempt {
     pub at: DateTime<Utc>,
@@ -163,6 +175,15 @@ impl Incident {
     /// True when the forge may hold relaxed protections for this incident.
     pub fn glass_possibly_open(&self) -> bool {
         self.phase.glass_possibly_open()
+    }
+
+    /// The state kept instead of the snapshot: set when the latest drift decision was
+    /// `keep_theirs`, so the restore's read-back was compared with it.
+    pub fn kept_state(&self) -> Option<&Value> {
+        self.drift_decisions
+            .last()
+            .filter(|d| d.choice == DriftChoice::KeepTheirs)
+            .and_then(|d| d.kept.as_ref())
     }
 
     /// True when protections must be restored now: the glass may be open and either the

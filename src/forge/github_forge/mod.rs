@@ -5,6 +5,7 @@
 //! Preflight reads and the retro-review calls live here; snapshot, apply and restore in
 //! `protection`. It decides nothing about what to relax: the planner does.
 
+mod keep;
 mod preflight;
 mod protection;
 mod review;
@@ -12,11 +13,13 @@ mod review;
 use super::github::{
     ClientOptions, CreateRefOutcome, ForgeError, GitHubClient, Marker, Sleeper, TokioSleeper,
 };
+use super::keep_theirs::KeepTheirs;
 use super::plan::RelaxPlan;
 use super::port::{
     AppliedPlan, ApplyError, CommitStatus, Comparison, Created, CreatedComment, Forge, RepoAccess,
     RestoreReport,
 };
+use super::restore::RestoreDecision;
 use super::snapshot::ProtectionSnapshot;
 use super::{Identity, Permission, RepoId, TokenKind};
 use crate::clock::{Clock, SystemClock};
@@ -174,6 +177,22 @@ impl Forge for GitHubForge {
         plan: Option<&RelaxPlan>,
     ) -> RestoreReport {
         self.restore_snapshot(snapshot, plan).await
+    }
+
+    async fn restore_decision(
+        &self,
+        snapshot: &ProtectionSnapshot,
+        plan: Option<&RelaxPlan>,
+    ) -> Result<RestoreDecision, ForgeError> {
+        self.decide_restore(snapshot, plan).await
+    }
+
+    async fn restore_keeping_theirs(
+        &self,
+        snapshot: &ProtectionSnapshot,
+        keep: &KeepTheirs,
+    ) -> RestoreReport {
+        self.keep_their_change(snapshot, keep).await
     }
 
     async fn create_ref(

@@ -102,7 +102,7 @@ impl GitHubForge {
     /// A ruleset in full. An organization's is read at the organization when the token
     /// may; otherwise through the repository, which shows it without its bypass list (the
     /// planner then refuses with the reason rather than the snapshot failing).
-    async fn read_ruleset(
+    pub(super) async fn read_ruleset(
         &self,
         repo: &RepoId,
         source: &RulesetSource,
@@ -172,6 +172,16 @@ impl GitHubForge {
         self.client.execute(&Request::for_call(call, repo)).await
     }
 
+    /// The restore decision for the state read now; nothing is changed.
+    pub(super) async fn decide_restore(
+        &self,
+        snapshot: &ProtectionSnapshot,
+        plan: Option<&RelaxPlan>,
+    ) -> Result<RestoreDecision, ForgeError> {
+        let theirs = self.read_current_state(snapshot).await?;
+        Ok(decide(snapshot, plan, &theirs).0)
+    }
+
     pub(super) async fn restore_snapshot(
         &self,
         snapshot: &ProtectionSnapshot,
@@ -224,7 +234,11 @@ impl GitHubForge {
         report
     }
 
-    async fn run_restore_step(&self, step: &RestoreStep, repo: &RepoId) -> RestoreStepOutcome {
+    pub(super) async fn run_restore_step(
+        &self,
+        step: &RestoreStep,
+        repo: &RepoId,
+    ) -> RestoreStepOutcome {
         let request = Request::for_call(&step.call, repo);
         let failed = |error: ForgeError| RestoreStepOutcome::Failed {
             error: error.to_string(),

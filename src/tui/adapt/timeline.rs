@@ -2,7 +2,7 @@
 //! JSON) and the chain's status from the result of reading the log.
 
 use crate::audit::{AuditError, Record};
-use crate::incident::IncidentEvent;
+use crate::incident::{DriftChoice, IncidentEvent};
 use crate::text::sanitize_line;
 use crate::tui::view::{ChainStatus, TimelineRow};
 
@@ -121,6 +121,12 @@ fn describe(event: &IncidentEvent, incident: &str) -> String {
             "DRIFT: {} protection change(s) by someone else during the window",
             diff.as_array().map_or(1, Vec::len)
         ),
+        E::DriftDecided { choice, .. } => match choice {
+            DriftChoice::RestoreSnapshot => "drift: restore the snapshot (overwrite their change)",
+            DriftChoice::KeepTheirs => "drift: keep their change, undo only ours",
+            DriftChoice::Hold => "drift: HOLD — glass stays open until the deadline",
+        }
+        .to_owned(),
         E::Restored { verified: true } => "restored and verified by read-back".to_owned(),
         E::Restored { verified: false } => "restored but NOT verified by read-back".to_owned(),
         E::RestoreFailed { error, attempt } => {
