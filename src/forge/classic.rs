@@ -277,9 +277,18 @@ impl Reviews {
     }
 
     fn normalized(&self) -> Value {
+        // GitHub documents an empty `dismissal_restrictions` object as "disable", and an
+        // empty allowance list grants nobody anything: both read back as absent, so an
+        // empty list and no list are the same protection.
+        let listed = |actors: &Option<Actors>| {
+            actors
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .map(Actors::normalized)
+        };
         json!({
-            "dismissal_restrictions": self.dismissal_restrictions.as_ref().map(Actors::normalized),
-            "bypass_pull_request_allowances": self.bypass_pull_request_allowances.as_ref().map(Actors::normalized),
+            "dismissal_restrictions": listed(&self.dismissal_restrictions),
+            "bypass_pull_request_allowances": listed(&self.bypass_pull_request_allowances),
             "dismiss_stale_reviews": self.dismiss_stale_reviews,
             "require_code_owner_reviews": self.require_code_owner_reviews,
             "required_approving_review_count": self.required_approving_review_count,
@@ -289,6 +298,11 @@ impl Reviews {
 }
 
 impl Actors {
+    /// Names nobody: no user, team or app.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.teams.is_empty() && self.apps.is_empty()
+    }
+
     fn normalized(&self) -> Value {
         let sorted = |v: &Vec<String>| {
             let mut v = v.clone();

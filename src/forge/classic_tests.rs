@@ -234,3 +234,33 @@ fn user_order_does_not_matter_after_normalisation() {
     assert_ne!(a, b);
     assert_eq!(a.normalized(), b.normalized());
 }
+
+#[test]
+fn empty_review_actor_lists_compare_equal_to_none() {
+    // Found by the sandbox round-trip proptest: a PUT with an empty
+    // `bypass_pull_request_allowances` reads back without it, as GitHub treats an empty
+    // list (and an empty `dismissal_restrictions`) as "off".
+    let reviews = |extra: Value| {
+        let mut body = json!({"required_pull_request_reviews": {
+            "required_approving_review_count": 1,
+        }});
+        body["required_pull_request_reviews"]
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        ClassicProtection::from_get(&body).unwrap().normalized()
+    };
+    let empty = json!({"users": [], "teams": [], "apps": []});
+    let absent = reviews(json!({}));
+    assert_eq!(
+        reviews(json!({"bypass_pull_request_allowances": empty.clone()})),
+        absent
+    );
+    assert_eq!(reviews(json!({"dismissal_restrictions": empty})), absent);
+    assert_ne!(
+        reviews(
+            json!({"bypass_pull_request_allowances": {"users": [{"login": "dev"}], "teams": [], "apps": []}})
+        ),
+        absent
+    );
+}
