@@ -66,6 +66,13 @@ impl Tmux {
     fn wait_for(&self, text: &str) -> String {
         self.wait(&format!("{text:?}"), |s| s.contains(text))
     }
+
+    /// The pane's scrollback and screen together: what a program printed after leaving
+    /// the alternate screen may have scrolled above the visible rows.
+    fn history(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-S", "-", "-t", "app"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
 }
 
 impl Drop for Tmux {
@@ -211,7 +218,8 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("Announce: glass closed");
     tmux.keys(&["q"]);
-    let summary = tmux.wait_for("drill home:");
+    tmux.wait_for("drill home:");
+    let summary = tmux.history();
     assert!(summary.contains("reviewed"), "{summary}");
 
     check_the_audit_log(&home);
