@@ -177,31 +177,23 @@ async fn after_the_tui(
 }
 
 fn incidents(paths: &Paths) -> Vec<Incident> {
-    match crate::audit::read_verified(&paths.audit_log()) {
-        Ok(records) => {
-            crate::incident::fold_each(records.iter().map(|r| crate::incident::LogRecord {
-                seq: r.seq,
-                ts: r.ts,
-                incident: r.incident.as_deref(),
-                actor: &r.actor,
-                kind: &r.kind,
-                data: &r.data,
-            }))
-            .into_iter()
-            .filter_map(|(id, folded)| match folded {
-                Ok(incident) => Some(incident),
-                Err(error) => {
-                    eprintln!("warning: incident {id} cannot be read from the audit log: {error}");
-                    None
-                }
-            })
-            .collect()
-        }
+    let records = match crate::audit::read_verified(&paths.audit_log()) {
+        Ok(records) => records,
         Err(error) => {
             eprintln!("warning: cannot read the audit log: {error}");
-            Vec::new()
+            return Vec::new();
         }
-    }
+    };
+    crate::tui::effects::fold_records(&records)
+        .into_iter()
+        .filter_map(|(id, folded)| match folded {
+            Ok(incident) => Some(incident),
+            Err(error) => {
+                eprintln!("warning: incident {id} cannot be read from the audit log: {error}");
+                None
+            }
+        })
+        .collect()
 }
 
 fn sandbox_dir_from_env() -> Option<PathBuf> {

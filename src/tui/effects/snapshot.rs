@@ -4,7 +4,7 @@
 //! it off the async threads.
 
 use crate::audit::{Record, read_verified};
-use crate::incident::{Incident, LogRecord, fold_each};
+use crate::incident::{Incident, IncidentLogError, LogRecord, fold_each};
 use crate::runbook::Runbook;
 use crate::tui::adapt::{chain_status, checklist_view, home_view, timeline_row};
 use crate::tui::msg::Msg;
@@ -99,6 +99,14 @@ impl LogWatch {
 /// Every incident the log's records fold into; unreadable incidents are left out (the
 /// timeline still shows their events, and the flow refuses to act on them with the reason).
 pub fn fold_all(records: &[Record]) -> Vec<Incident> {
+    fold_records(records)
+        .into_iter()
+        .filter_map(|(_, folded)| folded.ok())
+        .collect()
+}
+
+/// Each incident in the log's records, folded on its own, with the reason where one fails.
+pub fn fold_records(records: &[Record]) -> Vec<(String, Result<Incident, IncidentLogError>)> {
     fold_each(records.iter().map(|r| LogRecord {
         seq: r.seq,
         ts: r.ts,
@@ -107,9 +115,6 @@ pub fn fold_all(records: &[Record]) -> Vec<Incident> {
         kind: &r.kind,
         data: &r.data,
     }))
-    .into_iter()
-    .filter_map(|(_, folded)| folded.ok())
-    .collect()
 }
 
 /// One incident as the log says now, if the log holds it and it folds.
