@@ -74,25 +74,9 @@ pub enum StepStatus {
     Skipped,
 }
 
-/// How a step's elapsed time compares with its target: amber past it, red at twice it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pace {
-    OnTime,
-    Amber,
-    Red,
-}
-
-impl Pace {
-    pub fn of(elapsed: Duration, target: Duration) -> Pace {
-        if target <= Duration::zero() || elapsed <= target {
-            Pace::OnTime
-        } else if elapsed < target * 2 {
-            Pace::Amber
-        } else {
-            Pace::Red
-        }
-    }
-}
+/// How a step's elapsed time compares with its target: the model's one definition, so the
+/// checklist colours and the incident's progress never disagree.
+pub use crate::incident::Pace;
 
 /// One runbook step on the checklist.
 #[derive(Debug, Clone, PartialEq)]
