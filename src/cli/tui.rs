@@ -3,16 +3,16 @@
 //! forge with a seeded repository and a prepared fix), `breakglass review --form` (the
 //! lessons-learned form) and `breakglass review --export FILE` (that form as Markdown).
 
+use super::drill::{exit_code, home_from_env, sandbox_dir_from_env};
 use super::exit;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
+use crate::drill::{Finished, Rehearsal, RehearsalSetup};
 use crate::incident::{Incident, Phase};
 use crate::paths::Paths;
 use crate::runbook::Runbook;
 use crate::tui::effects::setup::{config_validator, declare_defaults};
-use crate::tui::effects::{
-    DRILL_SANDBOX_DIR_ENV, DrillSession, DrillSetup, FlowEffects, RealForge, form_for_export,
-};
+use crate::tui::effects::{DrillSession, FlowEffects, RealForge, form_for_export};
 use crate::tui::update::open_review;
 use crate::tui::{App, Msg, Theme, run, update};
 use std::path::{Path, PathBuf};
@@ -55,9 +55,9 @@ impl Operator {
             self.clock.clone(),
             RealForge::lazy(self.config.clone(), self.cwd.clone()),
         )
-        .with_drill_setup(DrillSetup {
+        .with_drill_setup(RehearsalSetup {
             sandbox_dir: sandbox_dir_from_env(),
-            ..DrillSetup::default()
+            ..RehearsalSetup::default()
         })
     }
 }
@@ -86,23 +86,18 @@ pub async fn review_form(incident: Option<String>) -> anyhow::Result<u8> {
 
 /// `breakglass drill` on a terminal: a rehearsal walked with Enter alone, from the
 /// prefilled declaration to the restored protections and the review form.
-pub async fn drill(faults: Vec<String>, ttl: Option<chrono::Duration>) -> anyhow::Result<u8> {
-    let scratch = tempfile::tempdir()?;
-    let home = std::env::var_os(crate::paths::HOME_ENV)
-        .filter(|h| !h.is_empty())
-        .map_or_else(|| scratch.path().join("home"), PathBuf::from);
-    let paths = Paths::under(&home);
-    paths.ensure()?;
+pub async fn drill(setup: RehearsalSetup) -> anyhow::Result<u8> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let setup = DrillSetup {
-        faults,
-        ttl,
-        sandbox_dir: sandbox_dir_from_env(),
+    let rehearsal = Rehearsal::start(&setup, clock.clone()).await?;
+    let paths = rehearsal.paths().clone();
+    let home = match home_from_env() {
+        Some(home) => home.display().to_string(),
+        None => format!(
+            "temporary, removed as the drill ends (set {} to keep it)",
+            crate::paths::HOME_ENV
+        ),
     };
-    let session = DrillSession::start(&paths, &setup, clock.clone())
-        .await
-        .map_err(|f| anyhow::anyhow!("{} — {}", f.error, f.advice))?;
-    let session = Arc::new(session);
+    let session = Arc::new(DrillSession::new(rehearsal));
     let config = session.connection.flow.config().clone();
     let runbook = config
         .runbook(&paths)
@@ -115,13 +110,14 @@ pub async fn drill(faults: Vec<String>, ttl: Option<chrono::Duration>) -> anyhow
         .with_drill(session.clone());
     let ran = run(app, effects.clone(), clock.clone()).await;
     let code = after_the_tui(&paths, &effects, clock.as_ref()).await;
-    println!("drill home: {}", home.display());
+    println!("drill home: {home}");
     ran?;
     code
 }
 
 /// After the TUI closed: end any drill (restoring a glass it left open, since its forge
-/// goes away with this process), and say which real glass stays open and until when.
+/// goes away with this process) and say how it went, and say which real glass stays open
+/// and until when.
 async fn after_the_tui(
     paths: &Paths,
     effects: &FlowEffects,
@@ -129,26 +125,10 @@ async fn after_the_tui(
 ) -> anyhow::Result<u8> {
     let mut code = exit::OK;
     if let Some(session) = effects.drill_session() {
-        for line in session.finish().await {
-            println!("{line}");
-        }
-        if let Some(incident) = incidents(paths)
-            .into_iter()
-            .rev()
-            .find(|i| session.holds(&i.id))
-        {
-            let row = crate::tui::adapt::drill_row(&incident);
-            let seconds = |d: chrono::Duration| d.num_milliseconds() as f64 / 1000.0;
-            println!(
-                "drill {}: {} — total {:.1} s, exposure window {:.1} s",
-                incident.id,
-                crate::tui::adapt::phase_words(incident.phase),
-                seconds(row.total),
-                seconds(row.exposure)
-            );
-            if incident.glass_possibly_open() || incident.needs_attention() {
-                code = exit::RESTORE_FAILED;
-            }
+        for finished in session.finish().await {
+            print_drill_outcome(&finished);
+            // The codes grow with severity: the worst drill decides.
+            code = code.max(exit_code(&finished.verdict));
         }
     }
     let now = clock.now();
@@ -196,10 +176,32 @@ fn incidents(paths: &Paths) -> Vec<Incident> {
         .collect()
 }
 
-fn sandbox_dir_from_env() -> Option<PathBuf> {
-    std::env::var_os(DRILL_SANDBOX_DIR_ENV)
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
+/// One finished drill: what closing it did, its phase, times and the judge's problems.
+fn print_drill_outcome(finished: &Finished) {
+    if let Some(restored) = &finished.restored_at_end {
+        println!("{restored}");
+    }
+    let Some(incident) = &finished.incident else {
+        println!("drill {}: cannot be read from the audit log", finished.id);
+        return;
+    };
+    let row = crate::tui::adapt::drill_row(incident);
+    let seconds = |d: chrono::Duration| d.num_milliseconds() as f64 / 1000.0;
+    println!(
+        "drill {}: {} — total {:.1} s, exposure window {:.1} s — {}",
+        incident.id,
+        crate::tui::adapt::phase_words(incident.phase),
+        seconds(row.total),
+        seconds(row.exposure),
+        if finished.verdict.passed {
+            "drill passed"
+        } else {
+            "DRILL FAILED"
+        }
+    );
+    for problem in &finished.verdict.problems {
+        println!("  problem: {problem}");
+    }
 }
 
 /// The newest incident whose glass is closed again and whose review is due or under way.

@@ -1,5 +1,6 @@
 //! What a drill measured and whether it passed, in words or as JSON.
 
+use super::Verdict;
 use serde::Serialize;
 
 /// One step's cost.
@@ -16,23 +17,18 @@ pub struct StepTiming {
     pub error: Option<String>,
 }
 
-/// The drill's result. `passed` only if the push landed, the protection read back equal
-/// to the snapshot, and the review pull request exists.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The drill's result: what each step cost and the verdict of [`super::judge`].
+#[derive(Debug, Clone, Serialize)]
 pub struct DrillReport {
     pub incident: String,
     pub steps: Vec<StepTiming>,
     /// From the activation intent to the verified restore.
     pub exposure_millis: Option<i64>,
-    pub push_landed: bool,
-    pub restored_exactly: bool,
-    /// Someone (an injected fault) changed the protection during the window.
-    pub drift_found: bool,
-    pub review_pr: Option<String>,
     pub faults: Vec<String>,
-    pub passed: bool,
-    /// What did not hold, in words.
-    pub problems: Vec<String>,
+    /// A glass the drill's own steps left open, restored as the drill ended, in words.
+    pub restored_at_end: Option<String>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
 }
 
 impl DrillReport {
@@ -63,16 +59,20 @@ impl DrillReport {
             )),
             None => out.push_str("exposure window: the glass was not closed by the drill\n"),
         }
+        if let Some(restored) = &self.restored_at_end {
+            out.push_str(&format!("as the drill ended: {restored}\n"));
+        }
+        let verdict = &self.verdict;
         out.push_str(&format!(
             "push landed: {}; restored exactly: {}; review: {}\n",
-            yes(self.push_landed),
-            yes(self.restored_exactly),
-            self.review_pr.as_deref().unwrap_or("none")
+            yes(verdict.push_landed),
+            yes(verdict.restored_exactly),
+            verdict.review_pr.as_deref().unwrap_or("none")
         ));
-        for problem in &self.problems {
+        for problem in &verdict.problems {
             out.push_str(&format!("problem: {problem}\n"));
         }
-        out.push_str(if self.passed {
+        out.push_str(if verdict.passed {
             "drill passed\n"
         } else {
             "DRILL FAILED\n"

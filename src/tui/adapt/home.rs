@@ -58,8 +58,8 @@ fn finished(incident: &Incident) -> bool {
         && (incident.restore.restored_at.is_some() || incident.phase == Phase::Closed)
 }
 
-/// A finished drill: its total time, its exposure window and whether it proved what a
-/// drill must (the fix landed, protections came back exactly, the review was opened).
+/// A finished drill: its total time, its exposure window and whether it passed by the
+/// one drill rule ([`crate::drill::judge`]).
 pub fn drill_row(incident: &Incident) -> DrillRow {
     let finished_at: DateTime<Utc> = incident.updated_at;
     DrillRow {
@@ -69,10 +69,8 @@ pub fn drill_row(incident: &Incident) -> DrillRow {
         exposure: incident
             .exposure_window()
             .map_or_else(chrono::Duration::zero, |w| w.length(finished_at)),
-        passed: !incident.pushes.is_empty()
-            && incident.restore.verified
-            && incident.drift.is_empty()
-            && incident.review.pull_request.is_some(),
+        // Its forge ended with the drill's process: the log's proof is all there is.
+        passed: crate::drill::judge(incident, &crate::drill::ForgeEvidence::default()).passed,
     }
 }
 

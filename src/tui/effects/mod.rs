@@ -15,7 +15,7 @@ mod snapshot;
 mod steps;
 
 pub use connection::{Connection, RealForge};
-pub use drill::{DRILL_SANDBOX_DIR_ENV, DrillSession, DrillSetup};
+pub use drill::DrillSession;
 pub use failure::Failure;
 pub use review::{drafts_dir, form_for_export, load_or_prefill, submit};
 pub use snapshot::{LogWatch, fold_all, fold_records};
@@ -24,6 +24,7 @@ use super::command::Command;
 use super::event_loop::Effects;
 use super::msg::Msg;
 use crate::clock::Clock;
+use crate::drill::RehearsalSetup;
 use crate::paths::Paths;
 use crate::runbook::Runbook;
 use review::DraftWriter;
@@ -56,7 +57,7 @@ struct Shared {
     clock: Arc<dyn Clock>,
     real: RealForge,
     drill: OnceCell<Arc<DrillSession>>,
-    drill_setup: DrillSetup,
+    drill_setup: RehearsalSetup,
     watch: Mutex<LogWatch>,
     /// The incident on screen: the one `IncidentChanged` is sent for.
     focus: Mutex<Option<String>>,
@@ -79,7 +80,7 @@ impl FlowEffects {
                 clock,
                 real,
                 drill: OnceCell::new(),
-                drill_setup: DrillSetup::default(),
+                drill_setup: RehearsalSetup::default(),
                 watch,
                 focus: Mutex::new(None),
                 guarded: Mutex::new(HashSet::new()),
@@ -89,8 +90,8 @@ impl FlowEffects {
         }
     }
 
-    /// How `d` (start a drill) sets the sandbox up.
-    pub fn with_drill_setup(mut self, setup: DrillSetup) -> Self {
+    /// How `d` (start a drill) sets the sandbox up; it records into these effects' log.
+    pub fn with_drill_setup(mut self, setup: RehearsalSetup) -> Self {
         Arc::get_mut(&mut self.shared)
             .expect("configured before it is shared")
             .drill_setup = setup;

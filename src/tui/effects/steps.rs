@@ -183,30 +183,22 @@ async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Ms
         .map_err(|e: crate::forge::RepoIdError| {
             Failure::new(e.to_string(), "write the repository as owner/name")
         })?;
-    let drill = if request.drill {
-        Some(drill_session(shared).await?)
-    } else {
-        None
-    };
-    let connection = match &drill {
-        Some(session) => session.connection.clone(),
-        None => shared.real.connect(&shared.paths, &shared.clock).await?,
-    };
     let id = request.incident.trim().to_owned();
-    let incident = connection
-        .flow
-        .declare(Declaration {
-            id: id.clone(),
-            repo,
-            branch: request.branch.trim().to_owned(),
-            reason: request.reason,
-            ttl: Some(request.ttl),
-            drill: request.drill,
-        })
-        .await?;
-    if let Some(session) = drill {
-        session.declared(&id);
-    }
+    let declaration = Declaration {
+        id: id.clone(),
+        repo,
+        branch: request.branch.trim().to_owned(),
+        reason: request.reason,
+        ttl: Some(request.ttl),
+        drill: request.drill,
+    };
+    let incident = if request.drill {
+        let session = drill_session(shared).await?;
+        session.rehearsal().declare(declaration).await?
+    } else {
+        let connection = shared.real.connect(&shared.paths, &shared.clock).await?;
+        connection.flow.declare(declaration).await?
+    };
     focus(shared, &id);
     let now = shared.clock.now();
     Ok(vec![Msg::IncidentOpened(checklist_view(

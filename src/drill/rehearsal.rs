@@ -1,0 +1,306 @@
+//! One drill set-up for the TUI and the headless drill: the sandbox forge in-process with
+//! its seeded repository, a real clone with a prepared fix, a flow recording into a given
+//! or temporary home, and the scenario to declare. `finish` closes any glass the drill
+//! left open (its forge dies with the process) and judges each drill it declared.
+
+use super::clone::clone_with_fix;
+use super::judge::{ForgeEvidence, Verdict, judge};
+use super::{COMMANDER, DRILL_BRANCH, DRILL_REPO, DrillError};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
+use crate::forge::RepoId;
+use crate::forge::sandbox::{Fault, RequestRecord, Sandbox, SandboxHandle, SandboxOptions};
+use crate::incident::{Incident, RestoreTrigger};
+use crate::paths::Paths;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How a drill is set up.
+#[derive(Debug, Clone, Default)]
+pub struct RehearsalSetup {
+    /// Sandbox fault specs, armed from the start.
+    pub faults: Vec<String>,
+    /// The lease the scenario asks for; `None`: the configured default.
+    pub ttl: Option<chrono::Duration>,
+    /// Where the drill records; `None`: a temporary home, removed with the rehearsal.
+    pub paths: Option<Paths>,
+    /// Where the sandbox keeps its state; `None`: a temporary directory.
+    pub sandbox_dir: Option<PathBuf>,
+}
+
+/// How one drill declared here ended.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub id: String,
+    /// The incident as the log says after the drill (`None` if it cannot be read).
+    pub incident: Option<Incident>,
+    /// What closing a glass the drill left open did, in words.
+    pub restored_at_end: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// A running drill: its forge, its clone, its flow and the drills declared on them.
+pub struct Rehearsal {
+    flow: Arc<Flow>,
+    /// `None` once finished: the forge is gone.
+    sandbox: Mutex<Option<SandboxHandle>>,
+    api_url: String,
+    clone_dir: PathBuf,
+    scenario: Declaration,
+    declared: Mutex<Vec<String>>,
+    /// The clone, and the home when it is temporary; removed when the rehearsal is dropped.
+    _scratch: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Rehearsal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rehearsal")
+            .field("api_url", &self.api_url)
+            .field("scenario", &self.scenario.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rehearsal {
+    /// Starts the sandbox, clones the seeded repository, commits the fix and opens a flow
+    /// as the seeded commander. The scenario's id comes from `clock`.
+    pub async fn start(
+        setup: &RehearsalSetup,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Rehearsal, DrillError> {
+        let faults = setup
+            .faults
+            .iter()
+            .map(|spec| Fault::parse(spec))
+            .collect::<Result<Vec<_>, _>>()?;
+        let scratch = tempfile::tempdir().map_err(DrillError::Scratch)?;
+        let paths = setup
+            .paths
+            .clone()
+            .unwrap_or_else(|| Paths::under(&scratch.path().join("home")));
+        let sandbox = Sandbox::start(SandboxOptions {
+            faults,
+            clock: clock.clone(),
+            dir: setup.sandbox_dir.clone(),
+            ..SandboxOptions::default()
+        })
+        .await?;
+        let clone_dir = scratch.path().join("clone");
+        match open_flow(&sandbox, paths, &clone_dir, clock.clone()).await {
+            Ok(flow) => Ok(Rehearsal {
+                scenario: scenario(setup, clock.as_ref()),
+                api_url: sandbox.api_url(),
+                flow: Arc::new(flow),
+                sandbox: Mutex::new(Some(sandbox)),
+                clone_dir,
+                declared: Mutex::new(Vec::new()),
+                _scratch: scratch,
+            }),
+            Err(error) => {
+                sandbox.shutdown().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The flow acting on the sandbox.
+    pub fn flow(&self) -> &Arc<Flow> {
+        &self.flow
+    }
+
+    /// The declaration the drill proposes (its id from the injected clock).
+    pub fn scenario(&self) -> &Declaration {
+        &self.scenario
+    }
+
+    /// The clone holding the prepared fix.
+    pub fn clone_dir(&self) -> &Path {
+        &self.clone_dir
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// Where the drill records.
+    pub fn paths(&self) -> &Paths {
+        self.flow.paths()
+    }
+
+    /// Declares `declaration` on the sandbox; only drills declared here can go on here.
+    pub async fn declare(&self, declaration: Declaration) -> Result<Incident, FlowError> {
+        let id = declaration.id.clone();
+        let incident = self.flow.declare(declaration).await?;
+        lock(&self.declared).push(id);
+        Ok(incident)
+    }
+
+    /// True when `incident` was declared on this rehearsal's sandbox.
+    pub fn holds(&self, incident: &str) -> bool {
+        lock(&self.declared).iter().any(|id| id == incident)
+    }
+
+    /// Every request the sandbox answered so far (none once finished).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.sandbox)
+            .as_ref()
+            .map(SandboxHandle::request_log)
+            .unwrap_or_default()
+    }
+
+    /// Ends the drill. Each drill declared here whose glass may still be open is restored
+    /// now, since its forge goes away with this process; then each is judged while the
+    /// forge can still be asked, and the sandbox stops.
+    ///
+    /// No detached watchdog backs a drill (the flow is opened without one): it would
+    /// outlive the in-process sandbox it must reach, and a temporary home it records
+    /// into. The glass is covered while the drill runs by the in-process lease guard
+    /// (`Flow::guard_lease`) and at its end by this restore.
+    pub async fn finish(&self) -> Vec<Finished> {
+        let ids = lock(&self.declared).clone();
+        let mut finished = Vec::with_capacity(ids.len());
+        for id in ids {
+            let restored_at_end = self.close_glass(&id).await;
+            finished.push(Finished {
+                verdict: self.judge(&id).await,
+                incident: self.flow.incident(&id).ok(),
+                restored_at_end,
+                id,
+            });
+        }
+        let sandbox = lock(&self.sandbox).take();
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+        }
+        finished
+    }
+
+    async fn close_glass(&self, id: &str) -> Option<String> {
+        let open = self
+            .flow
+            .incident(id)
+            .is_ok_and(|incident| incident.glass_possibly_open());
+        if !open || !self.forge_running() {
+            return None;
+        }
+        Some(
+            match self.flow.restore(id, RestoreTrigger::Interrupt).await {
+                Ok(outcome) => outcome.summary(),
+                Err(error) => format!("restoring {id} failed: {error}"),
+            },
+        )
+    }
+
+    /// Judges drill `id` by the one rule, with the sandbox's word while it runs.
+    pub async fn judge(&self, id: &str) -> Verdict {
+        let incident = match self.flow.incident(id) {
+            Ok(incident) => incident,
+            Err(FlowError::UnknownIncident { .. }) => return Verdict::never_declared(id),
+            Err(error) => return Verdict::unreadable(&error.to_string()),
+        };
+        let evidence = self.evidence(&incident).await;
+        judge(&incident, &evidence)
+    }
+
+    async fn evidence(&self, incident: &Incident) -> ForgeEvidence {
+        let fix_on_branch = {
+            let sandbox = lock(&self.sandbox);
+            let Some(sandbox) = sandbox.as_ref() else {
+                return ForgeEvidence::default();
+            };
+            incident.pushes.last().map(|push| {
+                let repo: RepoId = DRILL_REPO.parse().expect("a valid repository id");
+                sandbox.branch_head(&repo, &incident.branch).as_deref() == Some(&push.new_sha)
+            })
+        };
+        let read_back_equal = if incident.activation.is_some() && incident.restore.verified {
+            Some(
+                self.flow
+                    .restored_exactly(&incident.id)
+                    .await
+                    .map_err(|e| e.to_string()),
+            )
+        } else {
+            None
+        };
+        ForgeEvidence {
+            fix_on_branch,
+            read_back_equal,
+        }
+    }
+
+    fn forge_running(&self) -> bool {
+        lock(&self.sandbox).is_some()
+    }
+}
+
+/// Clones the seeded repository with the fix and opens the flow on the sandbox.
+async fn open_flow(
+    sandbox: &SandboxHandle,
+    paths: Paths,
+    clone_dir: &Path,
+    clock: Arc<dyn Clock>,
+) -> Result<Flow, DrillError> {
+    let repo: RepoId = DRILL_REPO.parse().expect("a valid repository id");
+    let token = sandbox.token(COMMANDER);
+    {
+        let (url, token, dir) = (
+            sandbox.clone_url(&repo),
+            token.clone(),
+            clone_dir.to_owned(),
+        );
+        tokio::task::spawn_blocking(move || clone_with_fix(&url, &dir, &token))
+            .await
+            .map_err(|e| DrillError::Clone(e.to_string()))?
+            .map_err(|e| DrillError::Clone(e.message().to_owned()))?;
+    }
+    let api_url = sandbox.api_url();
+    let reviewers = sandbox
+        .users()
+        .into_iter()
+        .filter(|u| u.login != COMMANDER && u.role != "owner")
+        .map(|u| u.login)
+        .collect();
+    let config = Config {
+        api_url: url::Url::parse(&api_url).expect("the sandbox's URL parses"),
+        ..Config::default()
+    };
+    let forge = github_forge(&api_url, token.clone(), clock.clone())
+        .map_err(|e| FlowError::forge("connecting to the sandbox")(e))?;
+    Ok(Flow::open(FlowSetup {
+        paths,
+        config,
+        clock,
+        forge,
+        token: Some(token),
+        options: FlowOptions {
+            command: "breakglass drill".into(),
+            // See `Rehearsal::finish`: a watchdog could not reach this process's sandbox.
+            spawn_watchdog: false,
+            api_url,
+            reviewers,
+            ..FlowOptions::default()
+        },
+    })
+    .await?)
+}
+
+/// The drill's declaration: the seeded repository, a ticket-linked reason, an id from the
+/// injected clock.
+fn scenario(setup: &RehearsalSetup, clock: &dyn Clock) -> Declaration {
+    let id = format!("DRILL-{}", clock.now().format("%Y%m%d-%H%M%S"));
+    Declaration {
+        reason: format!("Drill: checkout returns 500 — https://tickets.example.com/{id}"),
+        id,
+        repo: DRILL_REPO.parse().expect("a valid repository id"),
+        branch: DRILL_BRANCH.into(),
+        ttl: setup.ttl,
+        drill: true,
+    }
+}
+
+/// A poisoned lock still holds usable data: nothing half-done lives in these.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
