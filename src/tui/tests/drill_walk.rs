@@ -1,151 +1,208 @@
-//! A whole drill walked with `Enter` alone, confirmations included, answering each command
-//! the way the flow will. This pins the command sequence the lead wires in round 2.
+//! A whole drill walked with `Enter` alone through the TUI's `update` and its real effects
+//! (`FlowEffects`) on a real in-process sandbox set up by the one drill set-up
+//! (`Rehearsal`): every answer comes from the flow, and the walk is judged by what it left
+//! behind — the audit log's events and the protection the sandbox reads back.
 
 use super::fixtures::*;
-use crate::tui::app::Screen;
+use crate::clock::{Clock, FakeClock};
+use crate::drill::{DRILL_BRANCH, DRILL_REPO, Rehearsal, RehearsalSetup};
+use crate::forge::RepoId;
+use crate::runbook::Runbook;
+use crate::tui::app::{App, Screen};
 use crate::tui::command::Command;
-use crate::tui::declare::DeclareDraft;
+use crate::tui::effects::{DrillSession, FlowEffects, RealForge};
+use crate::tui::event_loop::Effects;
 use crate::tui::msg::Msg;
+use crate::tui::theme::Theme;
 use crate::tui::update::update;
-use crate::tui::view::{ChecklistView, RemoteLines, RestoreView, StepStatus, WindowBanner};
-use chrono::Duration;
 use crossterm::event::KeyCode;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-fn finish(view: &mut ChecklistView, step: usize) {
-    view.steps[step].status = StepStatus::Done;
+/// A bound on one effect, so a hang fails the test instead of stalling it.
+const EFFECT_LIMIT: Duration = Duration::from_secs(120);
+
+/// The TUI without a terminal: keys go to `update`, the commands it returns go to the
+/// real effects, and their answers come back to `update` before the next key.
+struct Walk {
+    app: App,
+    effects: FlowEffects,
+    results: UnboundedSender<Msg>,
+    answers: UnboundedReceiver<Msg>,
+    /// Every command performed, in order.
+    performed: Vec<Command>,
 }
 
-#[test]
-fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
-    let mut app = app_at(at(9, 0, 0));
-    assert_eq!(update(&mut app, ch('d')), vec![Command::StartDrill]);
-    update(
-        &mut app,
-        Msg::DrillReady(DeclareDraft {
-            repository: "acme/api".into(),
-            branch: "main".into(),
-            incident: "INC-42".into(),
-            reason: "https://tickets.example/INC-42".into(),
-            ttl: "30m".into(),
-            drill: true,
-        }),
-    );
-    let enter = || key(KeyCode::Enter);
-    let mut seen = Vec::new();
-    for _ in 0..5 {
-        seen.extend(update(&mut app, enter()));
+impl Walk {
+    /// Sends `msg` (a key) and performs what it asks for, and what the answers ask for,
+    /// until nothing is left to do.
+    async fn press(&mut self, msg: Msg) {
+        let mut queue: VecDeque<Command> = update(&mut self.app, msg).into();
+        while let Some(command) = queue.pop_front() {
+            queue.extend(self.perform(command).await);
+        }
     }
-    assert!(matches!(seen.as_slice(), [Command::Declare(_)]));
-    let mut view = checklist(1, &[0, 5]);
-    update(&mut app, Msg::IncidentOpened(view.clone()));
 
-    let incident = || "INC-42".to_owned();
-    // Steps 2 and 3 are manual: Enter ticks them.
-    for step in [1, 2] {
-        assert_eq!(
-            update(&mut app, enter()),
-            vec![Command::CompleteStep {
-                incident: incident(),
-                step
-            }]
+    /// Performs `command` and applies its answer and the snapshots that follow it;
+    /// returns the commands those messages asked for.
+    async fn perform(&mut self, command: Command) -> Vec<Command> {
+        // Mirrors the effects: these do not touch the log, so no snapshots follow them.
+        let refreshes = !matches!(
+            command,
+            Command::LoadReviewDraft { .. } | Command::SaveReviewDraft(_)
         );
-        finish(&mut view, step);
-        update(&mut app, Msg::StepCompleted);
-        update(&mut app, Msg::IncidentChanged(view.clone()));
+        self.performed.push(command.clone());
+        self.effects.perform(command.clone(), self.results.clone());
+        let mut asked = Vec::new();
+        let mut answered = false;
+        loop {
+            let msg = tokio::time::timeout(EFFECT_LIMIT, self.answers.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no answer to {command:?}"))
+                .expect("the effects keep the channel open");
+            if let Msg::EffectFailed { effect, error, .. } = &msg {
+                panic!("{effect} failed: {error}");
+            }
+            let snapshot = matches!(
+                msg,
+                Msg::HomeChanged(_) | Msg::AuditChanged { .. } | Msg::IncidentChanged(_)
+            );
+            // The snapshots are sent after the answer, the focused incident's last.
+            let last = if self.app.checklist.is_some() {
+                matches!(msg, Msg::IncidentChanged(_))
+            } else {
+                matches!(msg, Msg::AuditChanged { .. })
+            };
+            answered |= !snapshot;
+            asked.extend(update(&mut self.app, msg));
+            if answered && (!refreshes || last) {
+                return asked;
+            }
+        }
+    }
+
+    fn kinds(&self) -> Vec<&'static str> {
+        self.performed
+            .iter()
+            .map(|c| match c {
+                Command::StartDrill => "start drill",
+                Command::Declare(_) => "declare",
+                Command::CompleteStep { .. } => "tick",
+                Command::Preflight { .. } => "preflight",
+                Command::Activate { .. } => "activate",
+                Command::PreparePush { .. } => "prepare push",
+                Command::Push { .. } => "push",
+                Command::Restore { .. } => "restore",
+                Command::OpenReview { .. } => "open review",
+                Command::LoadReviewDraft { .. } => "load review",
+                other => panic!("Enter alone should not ask for {other:?}"),
+            })
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_enter_alone() {
+    let clock = FakeClock::at(at(9, 0, 0));
+    let rehearsal = Rehearsal::start(&RehearsalSetup::default(), Arc::new(clock.clone()))
+        .await
+        .expect("the drill sets up");
+    let paths = rehearsal.paths().clone();
+    let session = Arc::new(DrillSession::new(rehearsal));
+    assert_eq!(
+        session.draft.incident, "DRILL-20260101-090000",
+        "the id comes from the injected clock"
+    );
+    let effects = FlowEffects::new(
+        paths.clone(),
+        Runbook::default_github(),
+        Arc::new(clock.clone()),
+        RealForge::Disabled,
+    )
+    .with_drill(session.clone());
+    let (results, answers) = unbounded_channel();
+    let mut walk = Walk {
+        app: App::new(clock.now(), Theme::colored()),
+        effects,
+        results,
+        answers,
+        performed: Vec::new(),
+    };
+
+    walk.press(ch('d')).await;
+    assert_eq!(walk.app.screen, Screen::Declare, "the prefilled form");
+    let mut presses = 0;
+    while walk.app.screen != Screen::Review {
+        presses += 1;
+        assert!(presses <= 30, "Enter alone did not reach the review form");
+        walk.press(key(KeyCode::Enter)).await;
     }
     assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::Preflight {
-            incident: incident()
-        }]
+        walk.kinds(),
+        [
+            "start drill",
+            "declare",
+            "tick",
+            "tick",
+            "preflight",
+            "activate",
+            "prepare push",
+            "push",
+            "tick",
+            "restore",
+            "open review",
+            "load review",
+        ]
     );
-    finish(&mut view, 3);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
-    update(&mut app, Msg::PlanReady(plan()));
-    assert!(
-        update(&mut app, enter()).is_empty(),
-        "first Enter shows the plan"
-    );
+    let id = session.draft.incident.clone();
     assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::Activate {
-            incident: incident()
-        }]
+        walk.app.review.as_ref().map(|r| r.incident.as_str()),
+        Some(id.as_str())
     );
-    finish(&mut view, 4);
-    view.window = Some(WindowBanner {
-        opened_at: at(9, 5, 0),
-        deadline: at(9, 35, 0),
-        cap: at(11, 5, 0),
-    });
-    update(&mut app, Msg::Activated);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
-    assert!(app.glass_open());
+
+    let records = crate::audit::read_verified(&paths.audit_log()).expect("the chain verifies");
+    let kinds: Vec<&str> = records.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::PreparePush {
-            incident: incident()
-        }]
+        kinds,
+        [
+            "declared",
+            "step_done",
+            "step_done",
+            "preflighted",
+            "activation_intended",
+            "activated",
+            "push_intended",
+            "pushed",
+            "step_done",
+            "restore_intended",
+            "restored",
+            "review_opened",
+        ]
     );
-    update(&mut app, Msg::PushReady(push()));
+    assert!(records.iter().all(|r| r.incident.as_deref() == Some(&id)));
+
+    // The sandbox, asked now, holds the protection the preflight found.
+    let snapshot = &records[3].data["snapshot"];
+    let repo: RepoId = DRILL_REPO.parse().unwrap();
+    let forge = session.rehearsal().flow().forge();
+    let now = serde_json::to_value(forge.snapshot(&repo, DRILL_BRANCH).await.unwrap()).unwrap();
+    for part in ["/classic/state", "/classic/normalized", "/rulesets"] {
+        assert_eq!(now.pointer(part), snapshot.pointer(part), "{part}");
+    }
+    assert_eq!(now["classic"]["normalized"]["enforce_admins"], true);
+
+    let finished = session.finish().await;
+    assert_eq!(finished.len(), 1);
     assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::Push {
-            incident: incident()
-        }]
+        finished[0].restored_at_end, None,
+        "the walk closed the glass"
     );
-    update(
-        &mut app,
-        Msg::PushOutcome(RemoteLines {
-            accepted: true,
-            lines: vec![],
-        }),
-    );
-    finish(&mut view, 5);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    let verdict = &finished[0].verdict;
+    assert!(verdict.passed, "{:?}", verdict.problems);
     assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::CompleteStep {
-            incident: incident(),
-            step: 6
-        }]
+        verdict.review_pr.as_deref(),
+        records[11].data["pr_url"].as_str()
     );
-    finish(&mut view, 6);
-    update(&mut app, Msg::StepCompleted);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
-    assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::Restore {
-            incident: incident()
-        }]
-    );
-    update(
-        &mut app,
-        Msg::Restored(RestoreView {
-            verified: true,
-            ..RestoreView::default()
-        }),
-    );
-    finish(&mut view, 7);
-    view.window = None;
-    update(&mut app, Msg::Tick(at(9, 12, 0) + Duration::seconds(1)));
-    update(&mut app, Msg::IncidentChanged(view.clone()));
-    assert!(!app.glass_open());
-    assert_eq!(
-        update(&mut app, enter()),
-        vec![Command::OpenReview {
-            incident: incident()
-        }]
-    );
-    let cmds = update(
-        &mut app,
-        Msg::ReviewOpened("http://127.0.0.1:1/acme/api/pull/1".into()),
-    );
-    assert_eq!(
-        cmds,
-        vec![Command::LoadReviewDraft {
-            incident: incident()
-        }]
-    );
-    assert_eq!(app.screen, Screen::Review);
 }
