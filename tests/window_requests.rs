@@ -189,3 +189,53 @@ fn restored_head(world: &World) -> String {
         .expect("a pushed event");
     pushed["data"]["new_sha"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
+    use breakglass::flow::FlowError;
+    use breakglass::git::GitError;
+    let world = World::start().await;
+    let flow = flow_for(&world, false).await;
+    declare(&flow, "INC-F").await;
+    flow.preflight("INC-F", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+    flow.activate("INC-F").await.unwrap();
+    // A second clone with a fix of its own, made before the first push: it lacks the head
+    // that push moves the branch to.
+    let other = world.work.path().join("other");
+    let (url, token, dir) = (
+        world.sandbox.clone_url(&world.repo),
+        world.token.clone(),
+        other.clone(),
+    );
+    tokio::task::spawn_blocking(move || breakglass::drill::clone_with_fix(&url, &dir, &token))
+        .await
+        .unwrap()
+        .unwrap();
+    flow.push("INC-F", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+
+    let before = world.sandbox.request_log().len();
+    let error = flow.push("INC-F", Some(&other), None).await.unwrap_err();
+    let said = lines(&world.sandbox.request_log().split_off(before));
+    // Fetched, so the refusal is the actionable one (rebase), not "this clone lacks it".
+    assert!(
+        matches!(error, FlowError::Git(GitError::NotFastForward { .. })),
+        "{error}"
+    );
+    assert!(
+        said.first().is_some_and(
+            |l| l.starts_with("GET /git/acme/api.git/info/refs?service=git-upload-pack")
+        ),
+        "{said:#?}"
+    );
+    assert!(
+        !said.iter().any(|l| l.contains("receive-pack")),
+        "{said:#?}"
+    );
+    flow.restore("INC-F", RestoreTrigger::Operator)
+        .await
+        .unwrap();
+}
