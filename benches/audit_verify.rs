@@ -1,5 +1,6 @@
 //! Verification throughput of a 1,000,000-event audit log, in events/s and MB/s, next to
-//! plain SHA-256 of the same file as a reference.
+//! plain SHA-256 of the same file as a reference, and the peak memory one verification
+//! adds (Linux: the resident high-water mark, reset just before it).
 //!
 //! `cargo bench --bench audit_verify -- --sample-size 10`. Under `cargo test --benches`
 //! (no `--bench` argument) it runs once over 1,000 events, to keep it compiling and working.
@@ -56,6 +57,10 @@ fn bench_verify(c: &mut Criterion) {
         path.display()
     );
 
+    if let Some(peak) = peak_rss_of(|| verify_file(&path, None).unwrap()) {
+        eprintln!("audit_verify: peak resident memory while verifying: {peak} kB");
+    }
+
     let mut group = c.benchmark_group("audit_verify");
     group.throughput(Throughput::Elements(events));
     group.bench_function("events", |b| {
@@ -70,6 +75,18 @@ fn bench_verify(c: &mut Criterion) {
         b.iter(|| black_box(Sha256::digest(std::fs::read(&path).unwrap())))
     });
     group.finish();
+}
+
+/// The process's peak resident memory (kB) over `work`, or `None` where Linux's
+/// `clear_refs` reset of the high-water mark is not available.
+fn peak_rss_of<T>(work: impl FnOnce() -> T) -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    black_box(work());
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 criterion_group!(benches, bench_verify);

@@ -72,32 +72,75 @@ pub fn verify_bytes(buf: &[u8]) -> Result<Summary, ChainError> {
 
 /// Like [`verify_bytes`], also returning the hash of line `probe` (for checkpoints).
 pub(crate) fn summarize(buf: &[u8], probe: Option<u64>) -> Result<Summary, ChainError> {
-    let make = || SummarySink {
-        incidents: HashSet::new(),
-        probe,
-        probe_hash: None,
-    };
-    let outcome = verify_chunks(buf, Link::GENESIS, make);
-    let (end, complete) = outcome.result?;
-    if complete < buf.len() {
-        return Err(ChainError::TornTail {
-            line: end.seq + 1,
-            bytes: (buf.len() - complete) as u64,
-        });
+    let mut summary = StreamingSummary::new(probe);
+    let complete = summary.feed(buf)?;
+    summary.finish(buf.len() - complete)
+}
+
+/// A log verified piece by piece, so that memory stays flat however long the log: fed
+/// consecutive buffers, it reaches the same summary (or the same first bad line) as
+/// [`summarize`] over the whole. Only the distinct incident ids are kept.
+pub(crate) struct StreamingSummary {
+    at: Link,
+    incidents: HashSet<String>,
+    probe: Option<u64>,
+    probe_hash: Option<Digest>,
+    bytes: u64,
+}
+
+impl StreamingSummary {
+    pub fn new(probe: Option<u64>) -> Self {
+        StreamingSummary {
+            at: Link::GENESIS,
+            incidents: HashSet::new(),
+            probe,
+            probe_hash: None,
+            bytes: 0,
+        }
     }
-    let mut incidents: HashSet<&str> = HashSet::new();
-    let mut probe_hash = None;
-    for sink in &outcome.sinks {
-        incidents.extend(sink.incidents.iter().map(|s| s.as_ref()));
-        probe_hash = probe_hash.or(sink.probe_hash);
+
+    /// Verifies the complete lines at the start of `buf` (the next bytes of the log) and
+    /// returns their length; the rest is an unfinished line, to feed again with what
+    /// follows it.
+    pub fn feed(&mut self, buf: &[u8]) -> Result<usize, ChainError> {
+        let probe = self.probe;
+        let make = || SummarySink {
+            incidents: HashSet::new(),
+            probe,
+            probe_hash: None,
+        };
+        let outcome = verify_chunks(buf, self.at, make);
+        let (end, complete) = outcome.result?;
+        for sink in outcome.sinks {
+            for incident in sink.incidents {
+                if !self.incidents.contains(incident.as_ref()) {
+                    self.incidents.insert(incident.into_owned());
+                }
+            }
+            self.probe_hash = self.probe_hash.or(sink.probe_hash);
+        }
+        self.at = end;
+        self.bytes += complete as u64;
+        Ok(complete)
     }
-    Ok(Summary {
-        events: end.seq,
-        head: hex::encode(end.hash),
-        incidents: incidents.len(),
-        bytes: complete as u64,
-        probe_hash,
-    })
+
+    /// The summary, given how many bytes of an unfinished line the log ends with (a torn
+    /// tail, which is an error here: readers never repair).
+    pub fn finish(self, unfinished: usize) -> Result<Summary, ChainError> {
+        if unfinished > 0 {
+            return Err(ChainError::TornTail {
+                line: self.at.seq + 1,
+                bytes: unfinished as u64,
+            });
+        }
+        Ok(Summary {
+            events: self.at.seq,
+            head: hex::encode(self.at.hash),
+            incidents: self.incidents.len(),
+            bytes: self.bytes,
+            probe_hash: self.probe_hash,
+        })
+    }
 }
 
 /// Records with their original lines (when asked to keep them), the chain's end, and the

@@ -28,6 +28,16 @@ pub async fn connect(
     forge: &ForgeArgs,
     overrides: ConfigOverrides,
 ) -> anyhow::Result<Flow> {
+    connect_as(command, forge, overrides, None).await
+}
+
+/// [`connect`], recording events as `actor` when given instead of asking the forge.
+pub async fn connect_as(
+    command: &str,
+    forge: &ForgeArgs,
+    overrides: ConfigOverrides,
+    actor: Option<String>,
+) -> anyhow::Result<Flow> {
     let paths = Paths::from_env()?;
     let overrides = ConfigOverrides {
         api_url: forge.api_url.clone().or(overrides.api_url),
@@ -41,6 +51,7 @@ pub async fn connect(
     let options = FlowOptions {
         command: command.to_owned(),
         api_url,
+        actor,
         ..FlowOptions::default()
     };
     Ok(Flow::open(FlowSetup {

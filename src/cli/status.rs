@@ -1,7 +1,7 @@
 //! `breakglass status` (recovery, then open incidents, leases and time left) and the
 //! hidden `breakglass watchdog` that guards one lease from its own process.
 
-use super::connect::{ForgeArgs, connect, recover_and_report};
+use super::connect::{ForgeArgs, connect, connect_as, recover_and_report};
 use super::exit;
 use super::steps::print_json;
 use crate::config::ConfigOverrides;
@@ -24,6 +24,10 @@ pub struct WatchdogArgs {
     pub incident: String,
     #[command(flatten)]
     pub forge: ForgeArgs,
+    /// The login to record events as (the parent's), so the watchdog asks the forge
+    /// nothing while the glass is open.
+    #[arg(long)]
+    pub actor: Option<String>,
 }
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
@@ -90,10 +94,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
 }
 
 pub async fn watchdog(args: WatchdogArgs) -> anyhow::Result<u8> {
-    let flow = connect(
+    let flow = connect_as(
         "breakglass watchdog",
         &args.forge,
         ConfigOverrides::default(),
+        args.actor.clone(),
     )
     .await?;
     tracing::info!(incident = %args.incident, pid = std::process::id(), "watchdog guarding the lease");

@@ -37,6 +37,10 @@ pub struct FlowOptions {
     pub restore_attempts: u32,
     /// The pause between restore attempts (doubled each time).
     pub restore_backoff: std::time::Duration,
+    /// The login events are recorded as, when the caller already knows it (the watchdog
+    /// is told its parent's, so it asks the forge nothing while the glass is open);
+    /// `None`: ask the forge who the token belongs to.
+    pub actor: Option<String>,
 }
 
 impl Default for FlowOptions {
@@ -50,6 +54,7 @@ impl Default for FlowOptions {
             reviewers: Vec::new(),
             restore_attempts: 3,
             restore_backoff: std::time::Duration::from_millis(500),
+            actor: None,
         }
     }
 }
@@ -89,22 +94,29 @@ impl std::fmt::Debug for Flow {
 }
 
 impl Flow {
-    /// Opens the audit log (creating it if needed, verifying the chain) and asks the forge
-    /// who the token belongs to: that login is the actor of every event.
+    /// Opens the audit log (creating it if needed, verifying the chain) and, unless the
+    /// options name it, asks the forge who the token belongs to: that login is the actor
+    /// of every event.
     pub async fn open(setup: FlowSetup) -> Result<Flow, FlowError> {
         setup.paths.ensure()?;
         let log = AuditLog::open(setup.paths.audit_log(), setup.clock.clone())
             .map_err(FlowError::audit("opening the log"))?;
-        let identity = setup.forge.identity().await.map_err(FlowError::forge(
-            "asking the forge who the token belongs to",
-        ))?;
+        let actor = match &setup.options.actor {
+            Some(actor) => actor.clone(),
+            None => {
+                let identity = setup.forge.identity().await.map_err(FlowError::forge(
+                    "asking the forge who the token belongs to",
+                ))?;
+                identity.login
+            }
+        };
         Ok(Flow {
             paths: setup.paths,
             config: setup.config,
             clock: setup.clock,
             forge: setup.forge,
             token: setup.token,
-            recorder: Recorder::new(log, crate::text::sanitize_line(&identity.login)),
+            recorder: Recorder::new(log, crate::text::sanitize_line(&actor)),
             options: setup.options,
             plans: Mutex::new(HashMap::new()),
         })

@@ -47,8 +47,35 @@ impl CloneTarget {
     /// Fetches the forge's branch and lists what a push from the checked-out branch adds.
     pub fn inspect(&self, credentials: &Credentials) -> Result<LocalState, FlowError> {
         let local = self.open()?;
-        let local_branch = checked_out_branch(&local)?;
         let remote_head = local.fetch(&self.remote, &self.branch, credentials)?;
+        self.state_against(&local, remote_head)
+    }
+
+    /// Lists what a push adds on top of `known_head`, the forge branch's head as preflight
+    /// fetched it, without asking the forge again: inside the window every round trip
+    /// keeps the glass open longer, and the push itself asserts that head. Fetches only
+    /// when the clone lacks that commit (preflight ran without this clone).
+    pub fn inspect_known(
+        &self,
+        known_head: Option<Oid>,
+        credentials: &Credentials,
+    ) -> Result<LocalState, FlowError> {
+        let local = self.open()?;
+        match known_head.filter(|head| local.git2().find_commit(*head).is_ok()) {
+            Some(head) => self.state_against(&local, Some(head)),
+            None => {
+                let remote_head = local.fetch(&self.remote, &self.branch, credentials)?;
+                self.state_against(&local, remote_head)
+            }
+        }
+    }
+
+    fn state_against(
+        &self,
+        local: &LocalRepo,
+        remote_head: Option<Oid>,
+    ) -> Result<LocalState, FlowError> {
+        let local_branch = checked_out_branch(local)?;
         let local_head = local.local_head(&local_branch)?;
         let commits = local.outgoing(&self.remote, &self.branch, remote_head, local_head)?;
         Ok(LocalState {

@@ -64,14 +64,19 @@ impl Flow {
             });
         }
         let repo = repo_of(&incident)?;
-        let forge = &self.forge;
-        let identity = forge
-            .identity()
-            .await
+        // The forge's reads and the clone's fetch are independent: one round trip's wait.
+        let (reads, commits) =
+            tokio::join!(self.forge.preflight_reads(&repo, &incident.branch), async {
+                match repo_dir {
+                    Some(dir) => self.local_commits(&incident, &repo, dir, remote).await,
+                    None => Ok(Vec::new()),
+                }
+            });
+        let identity = reads
+            .identity
             .map_err(FlowError::forge("reading the token's identity"))?;
-        let access = forge
-            .repo_access(&repo)
-            .await
+        let access = reads
+            .access
             .map_err(FlowError::forge("reading the repository permission"))?;
         if access.permission != Permission::Admin {
             return Err(FlowError::NotAdmin {
@@ -80,18 +85,13 @@ impl Flow {
                 repo: repo.to_string(),
             });
         }
-        let pre_sha = forge
-            .branch_head(&repo, &incident.branch)
-            .await
+        let pre_sha = reads
+            .head
             .map_err(FlowError::forge("reading the branch head"))?;
-        let snapshot = forge
-            .snapshot(&repo, &incident.branch)
-            .await
+        let snapshot = reads
+            .snapshot
             .map_err(FlowError::forge("snapshotting the branch protection"))?;
-        let commits = match repo_dir {
-            Some(dir) => self.local_commits(&incident, &repo, dir, remote).await?,
-            None => Vec::new(),
-        };
+        let commits = commits?;
         let pusher = Pusher {
             login: identity.login.clone(),
             id: identity.id,

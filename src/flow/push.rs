@@ -1,5 +1,5 @@
-//! The tagged push: fetch, refuse anything but a fast-forward from where the window
-//! started, add the incident and audit-head trailers, record `push_intended`, push with
+//! The tagged push: refuse anything but a fast-forward from where the window started (as
+//! preflight fetched it: no fetch inside the window), add the incident and audit-head trailers, record `push_intended`, push with
 //! negotiation on the expected old SHA, record `pushed` or `push_rejected`.
 
 use super::context::Flow;
@@ -56,7 +56,8 @@ impl Flow {
         let prepared = {
             let target = target.clone();
             let credentials = credentials.clone();
-            blocking(move || prepare(&target, &credentials, &trailers)).await?
+            let known_head = Oid::from_str(&expected).ok();
+            blocking(move || prepare(&target, known_head, &credentials, &trailers)).await?
         };
         let (state, new_head, commits) = prepared;
         let old = state.remote_head.map(|o| o.to_string()).unwrap_or_default();
@@ -171,14 +172,16 @@ impl Flow {
     }
 }
 
-/// Fetches, checks the fast-forward and adds the trailers; returns the new head and the
-/// rewritten commits, oldest first.
+/// Checks the fast-forward from the head preflight (or the last push) saw, fetching only
+/// when the clone lacks it, and adds the trailers; returns the new head and the rewritten
+/// commits, oldest first.
 fn prepare(
     target: &CloneTarget,
+    known_head: Option<Oid>,
     credentials: &crate::git::Credentials,
     trailers: &Trailers,
 ) -> Result<(LocalState, Oid, Vec<String>), FlowError> {
-    let state = target.inspect(credentials)?;
+    let state = target.inspect_known(known_head, credentials)?;
     if state.commits.is_empty() {
         return Err(FlowError::NothingToPush {
             branch: target.branch.clone(),

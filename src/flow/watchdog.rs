@@ -69,6 +69,8 @@ impl Flow {
                 id,
                 "--api-url",
                 &self.options.api_url,
+                "--actor",
+                self.recorder.actor(),
             ])
             .env_remove(FAILPOINT_ENV)
             .stdin(Stdio::null())

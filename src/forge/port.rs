@@ -28,6 +28,18 @@ pub struct RepoAccess {
     pub is_org_admin: Option<bool>,
 }
 
+/// Everything preflight reads, each asked once (forge-api §8 steps 1–4 and the snapshot).
+/// Each read keeps its own result, so the caller reports the failure that matters first
+/// (a token that is not an admin cannot read the protection either).
+#[derive(Debug)]
+pub struct PreflightReads {
+    pub identity: Result<Identity, ForgeError>,
+    pub access: Result<RepoAccess, ForgeError>,
+    /// The commit the branch points at.
+    pub head: Result<String, ForgeError>,
+    pub snapshot: Result<ProtectionSnapshot, ForgeError>,
+}
+
 /// One plan step that the forge accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedStep {
@@ -183,6 +195,10 @@ pub trait Forge: Send + Sync {
     /// ruleset, repository or organization level, each read in full.
     async fn snapshot(&self, repo: &RepoId, branch: &str)
     -> Result<ProtectionSnapshot, ForgeError>;
+
+    /// What preflight needs, with independent reads sent concurrently (bounded) and
+    /// nothing asked twice: the snapshot reuses the repository and branch reads.
+    async fn preflight_reads(&self, repo: &RepoId, branch: &str) -> PreflightReads;
 
     /// Sends the plan's steps in order, spaced as configured. On a failure the error says
     /// which steps were applied, so the caller can restore.

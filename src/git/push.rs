@@ -67,6 +67,7 @@ impl LocalRepo {
         watch(&mut callbacks, &observed, &refname, expected_old);
         let mut options = PushOptions::new();
         options.remote_callbacks(callbacks);
+        credentials::send_credentials_first!(options, credentials.first_request_header(&url));
         let mut remote = self
             .git2()
             .find_remote(request.remote)

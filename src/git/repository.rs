@@ -94,6 +94,7 @@ impl LocalRepo {
         credentials::install(&mut callbacks, credentials, failure.clone());
         let mut options = FetchOptions::new();
         options.remote_callbacks(callbacks);
+        credentials::send_credentials_first!(options, credentials.first_request_header(&url));
         let refname = format!("refs/heads/{branch}");
         let refspec = format!("+{refname}:refs/remotes/{remote}/{branch}");
         git_remote

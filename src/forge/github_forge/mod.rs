@@ -16,8 +16,8 @@ use super::github::{
 use super::keep_theirs::KeepTheirs;
 use super::plan::RelaxPlan;
 use super::port::{
-    AppliedPlan, ApplyError, CommitStatus, Comparison, Created, CreatedComment, Forge, RepoAccess,
-    RestoreReport,
+    AppliedPlan, ApplyError, CommitStatus, Comparison, Created, CreatedComment, Forge,
+    PreflightReads, RepoAccess, RestoreReport,
 };
 use super::restore::RestoreDecision;
 use super::snapshot::ProtectionSnapshot;
@@ -161,6 +161,10 @@ impl Forge for GitHubForge {
         branch: &str,
     ) -> Result<ProtectionSnapshot, ForgeError> {
         self.take_snapshot(repo, branch).await
+    }
+
+    async fn preflight_reads(&self, repo: &RepoId, branch: &str) -> PreflightReads {
+        self.read_for_preflight(repo, branch).await
     }
 
     async fn apply(&self, plan: &RelaxPlan) -> Result<AppliedPlan, ApplyError> {

@@ -3,11 +3,34 @@
 
 use super::{GitHubForge, field};
 use crate::forge::github::{ForgeError, Request, path};
-use crate::forge::port::RepoAccess;
+use crate::forge::port::{PreflightReads, RepoAccess};
 use crate::forge::{Identity, Permission, RepoId};
 use serde_json::Value;
 
 impl GitHubForge {
+    /// The identity, the repository (then the organization probe), the branch and its
+    /// protection, all in flight at once: three round trips deep at most (the repository,
+    /// the organization probe; the rules, then the rulesets they name, then an
+    /// organization ruleset's fallback read through the repository).
+    pub(super) async fn read_for_preflight(&self, repo: &RepoId, branch: &str) -> PreflightReads {
+        let (identity, access, head, protection) = tokio::join!(
+            self.read_identity(),
+            self.read_repo_access(repo),
+            self.read_branch_head(repo, branch),
+            self.read_protection(repo, branch),
+        );
+        let snapshot = match &access {
+            Ok(access) => self.snapshot_of(repo, branch, access.owner_is_org, &head, protection),
+            Err(error) => Err(error.clone()),
+        };
+        PreflightReads {
+            identity,
+            access,
+            head,
+            snapshot,
+        }
+    }
+
     pub(super) async fn read_identity(&self) -> Result<Identity, ForgeError> {
         let me = self.client.get_authenticated_user().await?;
         Ok(Identity {
@@ -20,8 +43,7 @@ impl GitHubForge {
 
     pub(super) async fn read_repo_access(&self, repo: &RepoId) -> Result<RepoAccess, ForgeError> {
         let body = self.client.get_repo(repo).await?;
-        let owner_is_org =
-            body.pointer("/owner/type").and_then(Value::as_str) == Some("Organization");
+        let owner_is_org = owner_is_org(&body);
         let is_org_admin = if owner_is_org {
             self.probe_org_admin(&repo.owner).await
         } else {
@@ -85,6 +107,11 @@ impl GitHubForge {
         let body = self.client.get_branch(repo, branch).await?;
         field(&body, "/commit/sha", sha)
     }
+}
+
+/// Whether `repos/get`'s answer names an organization as the owner.
+pub(super) fn owner_is_org(repo: &Value) -> bool {
+    repo.pointer("/owner/type").and_then(Value::as_str) == Some("Organization")
 }
 
 fn login_of(user: &Value) -> Result<String, ForgeError> {

@@ -17,6 +17,10 @@ use crate::forge::ruleset::RulesetSource;
 use crate::forge::snapshot::{ClassicState, ProtectionSnapshot, RulesetSnapshot};
 use serde_json::Value;
 
+/// Ruleset reads in flight at once: enough to read a typical branch's rulesets in one
+/// round trip, few enough to stay clear of GitHub's secondary rate limits.
+const CONCURRENT_RULESET_READS: usize = 4;
+
 fn unreadable(error: impl std::fmt::Display) -> ForgeError {
     ForgeError::InvalidResponse {
         detail: error.to_string(),
@@ -40,19 +44,27 @@ impl GitHubForge {
         branch: &str,
     ) -> Result<ProtectionSnapshot, ForgeError> {
         let repo_body = self.client.get_repo(repo).await?;
-        let owner_is_org =
-            repo_body.pointer("/owner/type").and_then(Value::as_str) == Some("Organization");
-        let pre_sha = match self.read_branch_head(repo, branch).await {
-            Ok(sha) => Some(sha),
+        let owner_is_org = super::preflight::owner_is_org(&repo_body);
+        let head = self.read_branch_head(repo, branch).await;
+        let protection = self.read_protection(repo, branch).await;
+        self.snapshot_of(repo, branch, owner_is_org, &head, protection)
+    }
+
+    /// The snapshot from its parts, read separately so that preflight asks each once.
+    pub(super) fn snapshot_of(
+        &self,
+        repo: &RepoId,
+        branch: &str,
+        owner_is_org: bool,
+        head: &Result<String, ForgeError>,
+        protection: Result<(ClassicState, Vec<RulesetSnapshot>), ForgeError>,
+    ) -> Result<ProtectionSnapshot, ForgeError> {
+        let pre_sha = match head {
+            Ok(sha) => Some(sha.clone()),
             Err(ForgeError::NotFound { .. }) => None,
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.clone()),
         };
-        let classic = self.read_classic(repo, branch).await?;
-        let mut rulesets = Vec::new();
-        for (source, id) in self.active_rulesets(repo, branch).await? {
-            let raw = self.read_ruleset(repo, &source, id).await?;
-            rulesets.push(RulesetSnapshot::from_get(raw).map_err(unreadable)?);
-        }
+        let (classic, rulesets) = protection?;
         Ok(ProtectionSnapshot {
             repo: repo.clone(),
             branch: branch.to_owned(),
@@ -62,6 +74,29 @@ impl GitHubForge {
             rulesets,
             pre_sha,
         })
+    }
+
+    /// The branch's classic protection and each active ruleset in full, the rulesets read
+    /// a few at a time, in the forge's order.
+    pub(super) async fn read_protection(
+        &self,
+        repo: &RepoId,
+        branch: &str,
+    ) -> Result<(ClassicState, Vec<RulesetSnapshot>), ForgeError> {
+        use futures::{StreamExt as _, TryStreamExt as _};
+        let (classic, active) = tokio::join!(
+            self.read_classic(repo, branch),
+            self.active_rulesets(repo, branch)
+        );
+        let rulesets = futures::stream::iter(active?)
+            .map(|(source, id)| async move {
+                let raw = self.read_ruleset(repo, &source, id).await?;
+                RulesetSnapshot::from_get(raw).map_err(unreadable)
+            })
+            .buffered(CONCURRENT_RULESET_READS)
+            .try_collect()
+            .await?;
+        Ok((classic?, rulesets))
     }
 
     async fn read_classic(&self, repo: &RepoId, branch: &str) -> Result<ClassicState, ForgeError> {

@@ -19,6 +19,11 @@ pub struct RequestRecord {
     pub user: Option<String>,
     /// The injected fault that shaped this answer, if any (its spec).
     pub fault: Option<String>,
+    /// How many requests had been answered (logged) when this one arrived. A request can
+    /// only have waited for those: two requests that each arrived before the other was
+    /// answered were in flight together, which shows a client's concurrency without a
+    /// clock.
+    pub answered_before: usize,
 }
 
 /// Masks query values whose names suggest a credential.

@@ -216,6 +216,7 @@ fn push_header(reply: &mut Reply, name: &'static str, value: &str) {
 /// The single entry point for every request.
 pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
+    let answered_before = shared.log.lock().expect("request log lock").len();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
@@ -271,6 +272,7 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
             time: shared.clock.now(),
             user: login,
             fault: fault.map(|(_, spec)| spec),
+            answered_before,
         });
     if let Some(hang) = hang {
         // The change is applied; now the answer never comes: hang, then break the body
