@@ -77,6 +77,7 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
         opened_at: at(9, 5, 0),
         deadline: at(9, 35, 0),
         cap: at(11, 5, 0),
+        restore_failing: None,
     });
     update(&mut app, Msg::Activated);
     update(&mut app, Msg::IncidentChanged(view.clone()));
