@@ -68,6 +68,46 @@ async fn the_watchdog_alone_restores_once_a_long_forge_outage_ends() {
     world.assert_chain_verifies().await;
 }
 
+/// A watchdog that starts while the forge fails every request keeps trying to connect,
+/// and restores at the deadline once the forge answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watchdog_started_while_the_forge_fails_restores_once_it_answers() {
+    let world = World::start().await;
+    let snapshot = world.protection().unwrap();
+    let out = world.activate("INC-U", "3s", &[]).await;
+    assert!(out.status.success(), "{}", text_of(&out));
+    world.kill_watchdog("INC-U");
+    // Two connection attempts' worth of failures on the first request a watchdog makes.
+    world
+        .sandbox
+        .add_fault(Fault::parse("get:/user=503x8").unwrap());
+    let mut watchdog = std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["watchdog", "--incident", "INC-U"])
+        .env("BREAKGLASS_HOME", world.home.path())
+        .env("GH_TOKEN", world.token.expose())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("BREAKGLASS_FAILPOINT")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let closed = eventually(Duration::from_secs(60), || {
+        world.events("INC-U").last().map(String::as_str) == Some("restored")
+    })
+    .await;
+    let _ = watchdog.kill();
+    let _ = watchdog.wait();
+    assert!(closed, "the watchdog restored: {:?}", world.events("INC-U"));
+    assert!(
+        world.sandbox.faults().is_empty(),
+        "the watchdog met every failure: {:?}",
+        world.sandbox.faults()
+    );
+    assert_eq!(world.protection().unwrap(), snapshot);
+    world.assert_chain_verifies().await;
+}
+
 /// The guard's loop itself, on a fake clock that the flow's sleeper advances: forty
 /// refused restores in a row (about eighteen minutes of the policy's pauses) and then one
 /// that gets through, with the failures recorded once a minute and no real waiting.
