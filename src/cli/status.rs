@@ -61,9 +61,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
             "chain": ledger.chain,
         }));
     } else {
-        for problem in ledger.problems() {
-            println!("{problem}");
-        }
+        // An unreadable log or incident was said once already, by recovery on stderr.
         if open.is_empty() {
             println!("no open incidents");
         }
