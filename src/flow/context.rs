@@ -3,11 +3,13 @@
 //! step, extending the lease). The effectful steps live in their own modules.
 
 use super::error::FlowError;
+use super::ledger::LedgerView;
 use super::lock::IncidentLock;
 use super::recorder::Recorder;
 use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::forge::github::{Sleeper, TokioSleeper};
 use crate::forge::plan::RelaxPlan;
 use crate::forge::port::Forge;
 use crate::incident::{Incident, IncidentEvent};
@@ -33,14 +35,31 @@ pub struct FlowOptions {
     pub api_url: String,
     /// Logins asked to review the retroactive review's pull request.
     pub reviewers: Vec<String>,
-    /// Restore attempts before `restore_failed` is the final word of this run.
+    /// Restore attempts a one-shot command makes (the guards never stop trying); the
+    /// pauses between them follow [`crate::incident::RESTORE_RETRY`].
     pub restore_attempts: u32,
-    /// The pause between restore attempts (doubled each time).
-    pub restore_backoff: std::time::Duration,
     /// The login events are recorded as, when the caller already knows it (the watchdog
     /// is told its parent's, so it asks the forge nothing while the glass is open);
     /// `None`: ask the forge who the token belongs to.
     pub actor: Option<String>,
+    /// How the flow waits between restore attempts (tests advance a fake clock instead).
+    pub sleeper: FlowSleeper,
+}
+
+/// The flow's way to wait: real time unless a test injects another.
+#[derive(Clone)]
+pub struct FlowSleeper(pub Arc<dyn Sleeper>);
+
+impl Default for FlowSleeper {
+    fn default() -> Self {
+        FlowSleeper(Arc::new(TokioSleeper))
+    }
+}
+
+impl std::fmt::Debug for FlowSleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FlowSleeper")
+    }
 }
 
 impl Default for FlowOptions {
@@ -53,8 +72,8 @@ impl Default for FlowOptions {
             api_url: crate::config::DEFAULT_API_URL.into(),
             reviewers: Vec::new(),
             restore_attempts: 3,
-            restore_backoff: std::time::Duration::from_millis(500),
             actor: None,
+            sleeper: FlowSleeper::default(),
         }
     }
 }
@@ -146,6 +165,11 @@ impl Flow {
 
     pub fn forge(&self) -> &Arc<dyn Forge> {
         &self.forge
+    }
+
+    /// The ledger: every incident, the unreadable ones and the chain's state.
+    pub fn ledger(&self) -> LedgerView {
+        self.recorder.ledger()
     }
 
     /// Every incident in the log, folded; unreadable ones are errors of their own.

@@ -46,14 +46,10 @@ impl Flow {
     pub async fn recover(&self) -> Result<RecoveryReport, FlowError> {
         let mut report = RecoveryReport::default();
         let now = self.clock.now();
-        for folded in self.incidents()? {
-            let incident = match folded {
-                Ok(incident) => incident,
-                Err(e) => {
-                    report.errors.push(e.to_string());
-                    continue;
-                }
-            };
+        let ledger = self.ledger();
+        // An unreadable log or incident is reported as such: it may hide an open glass.
+        report.errors.extend(ledger.problems());
+        for incident in ledger.incidents {
             if incident.needs_restore(now) {
                 let lock = match self.lock(&incident.id) {
                     Ok(lock) => lock,

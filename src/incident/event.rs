@@ -127,7 +127,8 @@ pub enum IncidentEvent {
         status: String,
         remote_lines: Vec<String>,
     },
-    /// Restoring the snapshot is about to start (or be retried).
+    /// Restoring the snapshot is about to start; when a failure was already recorded, a
+    /// retry is recorded this way together with its result.
     RestoreIntended { trigger: RestoreTrigger },
     /// Someone changed protection during the window (found by a restore, or by a restore
     /// the operator then held).

@@ -9,6 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 /// The home screen: what is open right now and what was rehearsed lately.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HomeView {
+    /// Red lines above everything: an unreadable log or incident, a failing restore.
+    pub alerts: Vec<String>,
     pub incidents: Vec<IncidentRow>,
     /// Every open lease, from any process (the audit log is the source).
     pub leases: Vec<LeaseRow>,
@@ -111,6 +113,8 @@ pub struct WindowBanner {
     pub deadline: DateTime<Utc>,
     /// The latest deadline the configuration allows; extensions stop there.
     pub cap: DateTime<Utc>,
+    /// The model's failing-restore line ("RESTORE FAILING since …"), while it fails.
+    pub restore_failing: Option<String>,
 }
 
 impl WindowBanner {

@@ -85,16 +85,19 @@ pub fn window_banner(incident: &Incident) -> Option<WindowBanner> {
     let opened_at = incident
         .exposure_window()
         .map_or(incident.updated_at, |w| w.opened_at);
+    let restore_failing = incident.restore_failing().map(|f| f.summary());
     Some(match &incident.lease {
         Some(lease) => WindowBanner {
             opened_at,
             deadline: lease.deadline,
             cap: lease.limit(),
+            restore_failing,
         },
         None => WindowBanner {
             opened_at,
             deadline: opened_at + incident.ttl,
             cap: opened_at + incident.cap,
+            restore_failing,
         },
     })
 }

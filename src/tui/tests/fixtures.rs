@@ -152,6 +152,7 @@ pub fn glass_open() -> ChecklistView {
         opened_at: at(9, 10, 10),
         deadline: at(9, 40, 10),
         cap: at(11, 10, 10),
+        restore_failing: None,
     });
     view
 }
@@ -204,6 +205,7 @@ pub fn drift() -> RestoreView {
 
 pub fn home() -> HomeView {
     HomeView {
+        alerts: Vec::new(),
         incidents: vec![
             IncidentRow {
                 id: "INC-42".into(),

@@ -260,3 +260,30 @@ fn review_form() {
     update(&mut app, key(KeyCode::Tab));
     snap("review", &mut app);
 }
+
+#[test]
+fn a_failing_restore_is_a_red_line_on_home_and_on_the_checklist_banner() {
+    let failing = "RESTORE FAILING since 09:14 UTC — retrying every 30 s — last error: 503";
+    let mut app = app_at(at(9, 14, 12));
+    let mut home = home();
+    home.alerts = vec![format!("INC-42: {failing}")];
+    update(&mut app, Msg::HomeChanged(home));
+    let terminal = draw(&app, 120, 40);
+    let on_home = find(
+        terminal.backend().buffer(),
+        "INC-42: RESTORE FAILING since 09:14",
+    );
+    assert_eq!(terminal.backend().buffer()[on_home].fg, Color::Red);
+
+    let mut view = glass_open();
+    view.window.as_mut().unwrap().restore_failing = Some(failing.into());
+    let app = on_checklist(view, at(9, 14, 12));
+    let terminal = draw(&app, 120, 40);
+    let on_banner = find(terminal.backend().buffer(), "RESTORE FAILING since 09:14");
+    let cell = &terminal.backend().buffer()[on_banner];
+    assert_eq!(
+        (cell.fg, cell.bg),
+        (Color::White, Color::Red),
+        "legible on the red banner"
+    );
+}

@@ -1,6 +1,7 @@
 //! The frame around every screen: header, open-glass banner, status line and key hints.
 
 use super::{clock_text, spinner};
+use crate::text::sanitize_line;
 use crate::tui::app::{App, Screen};
 use crate::tui::keymap::{self, Action};
 use crate::tui::keys::scope;
@@ -83,7 +84,12 @@ pub fn render_banner(frame: &mut Frame, area: Rect, app: &App) {
         w.deadline.format("%H:%M:%S"),
         w.cap.format("%H:%M"),
     );
-    let text = vec![Line::from(first), Line::from(second)];
+    let first = match &w.restore_failing {
+        // The banner is red already: the failing line replaces the countdown in it.
+        Some(failing) => Line::from(format!(" ✖ {} ", sanitize_line(failing))),
+        None => Line::from(first),
+    };
+    let text = vec![first, Line::from(second)];
     frame.render_widget(Paragraph::new(text).style(t.banner()), area);
 }
 
