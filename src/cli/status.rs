@@ -1,7 +1,7 @@
 //! `breakglass status` (recovery, then open incidents, leases and time left) and the
 //! hidden `breakglass watchdog` that guards one lease from its own process.
 
-use super::connect::{ForgeArgs, connect, recover_and_report};
+use super::connect::{ActsOn, ForgeArgs, connect, recover_and_report};
 use super::exit;
 use super::steps::print_json;
 use crate::config::ConfigOverrides;
@@ -27,7 +27,13 @@ pub struct WatchdogArgs {
 }
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
-    let flow = connect("breakglass status", &args.forge, ConfigOverrides::default()).await?;
+    let flow = connect(
+        "breakglass status",
+        &args.forge,
+        ConfigOverrides::default(),
+        ActsOn::NoIncident,
+    )
+    .await?;
     let recovery = recover_and_report(&flow).await?;
     let now = flow.clock().now();
     let mut open = Vec::new();
@@ -94,6 +100,7 @@ pub async fn watchdog(args: WatchdogArgs) -> anyhow::Result<u8> {
         "breakglass watchdog",
         &args.forge,
         ConfigOverrides::default(),
+        ActsOn::Incident(Some(&args.incident)),
     )
     .await?;
     tracing::info!(incident = %args.incident, pid = std::process::id(), "watchdog guarding the lease");

@@ -194,6 +194,7 @@ async fn run_steps(
                 reason: "Drill: checkout returns 500 — https://tickets.example.com/DRILL".into(),
                 ttl: options.ttl,
                 drill: true,
+                remote_url: flow.clone_remote_url(Some(clone_dir), None),
             }),
         )
         .await;
