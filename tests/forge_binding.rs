@@ -134,8 +134,8 @@ async fn another_forge_in_the_config_or_on_the_command_line_gets_no_request() {
             String::from_utf8_lossy(&out.stderr).trim_end(),
             format!(
                 "error: incident INC-1 belongs to the forge {sandbox_url} where it was \
-                 declared, not {} (named by `api_url` in {} line 1); nothing was sent — use \
-                 --api-url {sandbox_url} for this incident",
+                 declared, not {} (named by `api_url` in {} line 1); nothing was sent — name \
+                 {sandbox_url} instead, with --api-url or `api_url` in the config",
                 trap.url,
                 config_file.display()
             ),
@@ -169,4 +169,28 @@ async fn another_forge_in_the_config_or_on_the_command_line_gets_no_request() {
     );
     let restored = world.bg(&restore).await;
     assert!(restored.status.success(), "{}", text_of(&restored));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_binds_its_incident_to_the_sandbox_it_started() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["drill", "--headless", "--json"])
+        .env("BREAKGLASS_HOME", home.path())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let declared = audit_records(home.path())
+        .into_iter()
+        .find(|r| r["kind"] == "declared")
+        .unwrap();
+    let api_url = declared["data"]["api_url"].as_str().unwrap();
+    let remote_url = declared["data"]["remote_url"].as_str().unwrap();
+    assert!(api_url.starts_with("http://127.0.0.1:"), "{declared}");
+    assert_eq!(
+        remote_url,
+        format!("{api_url}/git/acme/api.git"),
+        "the drill clone's remote on the same sandbox"
+    );
 }

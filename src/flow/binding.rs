@@ -251,8 +251,8 @@ mod tests {
         assert_eq!(
             on_command_line.to_string(),
             "incident INC-42 belongs to the forge http://127.0.0.1:8080 where it was declared, \
-             not http://127.0.0.1:9090 (named by --api-url); nothing was sent — use --api-url \
-             http://127.0.0.1:8080 for this incident"
+             not http://127.0.0.1:9090 (named by --api-url); nothing was sent — name \
+             http://127.0.0.1:8080 instead, with --api-url or `api_url` in the config"
         );
         let file = Origin::File {
             path: "/home/me/.config/breakglass/config.toml".into(),

@@ -37,7 +37,8 @@ pub enum FlowError {
     AlreadyDeclared { id: String },
     #[error(
         "incident {id} belongs to the forge {bound} where it was declared, not {requested} \
-         (named by {named_by}); nothing was sent — use --api-url {bound} for this incident"
+         (named by {named_by}); nothing was sent — name {bound} instead, with --api-url or \
+         `api_url` in the config"
     )]
     OtherForge {
         id: String,

@@ -162,3 +162,42 @@ async fn connect(
         repo_dir: repo_dir.to_path_buf(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::config::Origin;
+    use crate::incident::fixtures::{at, sample};
+
+    #[tokio::test]
+    async fn an_incident_of_another_forge_than_the_configs_is_refused_before_connecting() {
+        let home = tempfile::tempdir().unwrap();
+        let config = Config {
+            api_url: url::Url::parse("http://127.0.0.1:9").unwrap(),
+            api_url_origin: Some(Origin::File {
+                path: "config.toml".into(),
+                line: Some(1),
+            }),
+            ..Config::default()
+        };
+        let real = RealForge::lazy(config, home.path().to_path_buf());
+        // The sample incident was declared on https://api.github.com.
+        let incident = crate::incident::fold(&[at(0, sample("declared"))]).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let failure = real
+            .connect_for(&incident, &Paths::under(home.path()), &clock)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            failure.error,
+            "incident INC-42 belongs to the forge https://api.github.com where it was declared, \
+             not http://127.0.0.1:9 (named by `api_url` in config.toml line 1); nothing was sent"
+        );
+        assert_eq!(
+            failure.advice,
+            "name https://api.github.com instead, with --api-url or `api_url` in the config"
+        );
+        assert!(real.connected().is_none(), "nothing was connected");
+    }
+}
