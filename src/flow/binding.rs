@@ -155,6 +155,7 @@ impl Flow {
         };
         let bound = normalised(bound);
         let (forge, token) = (connector.0)(&bound)?;
+        let secret = token.for_forge(&bound)?.clone();
         let mut options = self.options.clone();
         options.api_url = bound;
         let flow = Flow::open(FlowSetup {
@@ -162,7 +163,7 @@ impl Flow {
             config: self.config.clone(),
             clock: self.clock.clone(),
             forge,
-            token: Some(token.secret().clone()),
+            token: Some(secret),
             options,
         })
         .await?;
