@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod drill;
+pub mod error_chain;
 pub mod flow;
 pub mod forge;
 pub mod git;

@@ -142,6 +142,7 @@ async fn the_guard_retries_at_the_policys_pace_and_records_a_failure_once_a_minu
         reason: REASON.into(),
         ttl: Some(chrono::Duration::minutes(5)),
         drill: false,
+        remote_url: None,
     })
     .await
     .unwrap();

@@ -378,6 +378,8 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
                 cap: 7200,
                 runbook: "github".into(),
                 drill: false,
+                api_url: None,
+                remote_url: None,
             },
             IncidentEvent::Preflighted {
                 login: "oncall".into(),

@@ -1,7 +1,7 @@
 //! `breakglass status` (recovery, then open incidents, leases and time left) and the
 //! hidden `breakglass watchdog` that guards one lease from its own process.
 
-use super::connect::{ForgeArgs, connect, connect_as, recover_and_report};
+use super::connect::{ActsOn, ForgeArgs, connect, connect_as, recover_and_report};
 use super::exit;
 use super::steps::print_json;
 use crate::config::ConfigOverrides;
@@ -31,7 +31,13 @@ pub struct WatchdogArgs {
 }
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
-    let flow = connect("breakglass status", &args.forge, ConfigOverrides::default()).await?;
+    let flow = connect(
+        "breakglass status",
+        &args.forge,
+        ConfigOverrides::default(),
+        ActsOn::NoIncident,
+    )
+    .await?;
     let recovery = recover_and_report(&flow).await?;
     let now = flow.clock().now();
     let ledger = flow.ledger();
@@ -129,6 +135,7 @@ async fn connect_until_reachable(args: &WatchdogArgs) -> anyhow::Result<crate::f
             "breakglass watchdog",
             &args.forge,
             ConfigOverrides::default(),
+            ActsOn::Incident(Some(&args.incident)),
             args.actor.clone(),
         )
         .await

@@ -31,8 +31,12 @@ pub struct FlowOptions {
     pub watchdog_program: Option<PathBuf>,
     /// `BREAKGLASS_HOME` for the watchdog; `None`: it inherits this process's environment.
     pub home: Option<PathBuf>,
-    /// The forge API URL the watchdog is told to use.
+    /// The forge API URL this flow talks to: recorded in `declared` (binding the incident
+    /// to it) and given to the watchdog.
     pub api_url: String,
+    /// How recovery reaches an incident bound to another forge; `None`: it reports such an
+    /// incident instead of restoring it.
+    pub other_forges: Option<super::binding::ForgeConnector>,
     /// Logins asked to review the retroactive review's pull request.
     pub reviewers: Vec<String>,
     /// Restore attempts a one-shot command makes (the guards never stop trying); the
@@ -70,6 +74,7 @@ impl Default for FlowOptions {
             watchdog_program: None,
             home: None,
             api_url: crate::config::DEFAULT_API_URL.into(),
+            other_forges: None,
             reviewers: Vec::new(),
             restore_attempts: 3,
             actor: None,
@@ -255,9 +260,14 @@ impl Flow {
         self.recorder.load(id)
     }
 
-    /// Takes incident `id`'s lock for this process's command.
+    /// Takes incident `id`'s lock for this process's command, refusing an incident bound
+    /// to another forge than this flow's (every step that acts on an incident takes it).
     pub(super) fn lock(&self, id: &str) -> Result<IncidentLock, FlowError> {
-        IncidentLock::acquire(&self.paths.state_dir, id, &self.options.command)
+        let lock = IncidentLock::acquire(&self.paths.state_dir, id, &self.options.command)?;
+        if let Some(incident) = self.recorder.find(id)? {
+            self.check_bound(&incident)?;
+        }
+        Ok(lock)
     }
 }
 
@@ -265,6 +275,12 @@ impl Flow {
 pub fn is_in_progress(incident: &Incident) -> bool {
     use crate::incident::Phase;
     incident.glass_possibly_open() || matches!(incident.phase, Phase::Declared | Phase::Preflighted)
+}
+
+/// Restored with a push landed, so its retroactive review is due.
+pub fn awaits_review(incident: &Incident) -> bool {
+    use crate::incident::Phase;
+    matches!(incident.phase, Phase::Restored | Phase::Drift) && !incident.pushes.is_empty()
 }
 
 /// The GitHub forge for `api_url` with `token`; mutations are spaced as GitHub asks,

@@ -9,6 +9,7 @@
 //! It never prints: callers render the reports it returns.
 
 mod activate;
+mod binding;
 mod context;
 mod declare;
 mod drift;
@@ -26,7 +27,12 @@ mod review;
 pub mod watchdog;
 
 pub use activate::ActivationReport;
-pub use context::{Flow, FlowOptions, FlowSetup, FlowSleeper, github_forge, is_in_progress};
+pub use binding::{
+    ForgeConnector, connect_forge, forge_for, ledger_incidents, normalised, same_forge,
+};
+pub use context::{
+    Flow, FlowOptions, FlowSetup, FlowSleeper, awaits_review, github_forge, is_in_progress,
+};
 pub use declare::Declaration;
 pub use error::FlowError;
 pub use ledger::{ChainState, LedgerView, UnreadableIncident};

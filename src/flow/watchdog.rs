@@ -8,6 +8,7 @@ use super::context::Flow;
 use super::error::FlowError;
 use super::failpoint::FAILPOINT_ENV;
 use super::restore::{RestoreOutcome, RestoreRun};
+use crate::forge::token::TokenHost;
 use crate::incident::{RESTORE_RETRY, RestoreTrigger};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -135,9 +136,16 @@ impl Flow {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        if let Some(token) = &self.token {
-            // The environment, not argv: other users can read a process's arguments.
-            command.env("GH_TOKEN", token.expose());
+        for name in crate::forge::token::TOKEN_ENV_NAMES {
+            command.env_remove(name);
+        }
+        if let (Some(token), Some(host)) =
+            (&self.token, TokenHost::of_api_url(&self.options.api_url))
+        {
+            // The environment, not argv: other users can read a process's arguments. Only
+            // the variable the incident's host reads first, so no other host's token is
+            // there to be found.
+            command.env(host.env_names()[0], token.expose());
         }
         if let Some(home) = &self.options.home {
             command.env(crate::paths::HOME_ENV, home);

@@ -72,6 +72,8 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         cap,
         runbook,
         drill,
+        api_url,
+        remote_url,
     } = &record.event
     else {
         return Err(FoldError::NotDeclared {
@@ -89,6 +91,8 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         ttl: seconds(*ttl),
         cap: seconds(*cap),
         drill: *drill,
+        api_url: api_url.clone(),
+        remote_url: remote_url.clone(),
         declared_at: record.ts,
         declared_by: record.actor.clone(),
         phase: Phase::Declared,

@@ -25,6 +25,11 @@ pub struct Incident {
     #[serde(with = "super::secs")]
     pub cap: Duration,
     pub drill: bool,
+    /// The forge API URL the incident is bound to; `None` for an incident declared before
+    /// breakglass recorded it (unknown: never guessed).
+    pub api_url: Option<String>,
+    /// The clone's remote URL at declaration (credentials redacted), if there was one.
+    pub remote_url: Option<String>,
     pub declared_at: DateTime<Utc>,
     pub declared_by: String,
     pub phase: Phase,

@@ -25,6 +25,8 @@ fn declared(id: &str, drill: bool) -> E {
         cap: 7200,
         runbook: "github".into(),
         drill,
+        api_url: None,
+        remote_url: None,
     }
 }
 

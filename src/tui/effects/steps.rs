@@ -191,13 +191,24 @@ async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Ms
         reason: request.reason,
         ttl: Some(request.ttl),
         drill: request.drill,
+        // A drill's rehearsal names its own clone's remote.
+        remote_url: None,
     };
     let incident = if request.drill {
         let session = drill_session(shared).await?;
         session.rehearsal().declare(declaration).await?
     } else {
         let connection = shared.real.connect(&shared.paths, &shared.clock).await?;
-        connection.flow.declare(declaration).await?
+        let remote_url = connection
+            .flow
+            .clone_remote_url(Some(&connection.repo_dir), None);
+        connection
+            .flow
+            .declare(Declaration {
+                remote_url,
+                ..declaration
+            })
+            .await?
     };
     focus(shared, &id);
     let now = shared.clock.now();
@@ -298,17 +309,23 @@ async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connecti
     {
         return Ok(session.connection.clone());
     }
-    let is_drill = {
+    let folded = {
         let (path, id) = (shared.paths.audit_log(), incident.to_owned());
-        blocking(move || load_incident(&path, &id).is_some_and(|i| i.drill)).await
+        blocking(move || load_incident(&path, &id)).await
     };
-    if is_drill {
-        return Err(Failure::new(
+    match folded {
+        Some(folded) if folded.drill => Err(Failure::new(
             format!("{incident} is a drill whose sandbox forge ended with the process that ran it"),
             "start a new drill with d; the old one is only history now",
-        ));
+        )),
+        Some(folded) => {
+            shared
+                .real
+                .connect_for(&folded, &shared.paths, &shared.clock)
+                .await
+        }
+        None => shared.real.connect(&shared.paths, &shared.clock).await,
     }
-    shared.real.connect(&shared.paths, &shared.clock).await
 }
 
 /// The connection for `incident` if it exists already (never connects).

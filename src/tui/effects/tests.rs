@@ -44,6 +44,8 @@ fn declared(id: &str) -> E {
         cap: 7200,
         runbook: "github".into(),
         drill: false,
+        api_url: None,
+        remote_url: None,
     }
 }
 
