@@ -290,7 +290,9 @@ pub fn github_get_after_put(body: &Value, signatures: bool) -> Value {
             }
         }
         for key in ["dismissal_restrictions", "bypass_pull_request_allowances"] {
-            if let Some(a) = reviews.get(key) {
+            // An empty object turns the setting off: "Pass an empty
+            // `dismissal_restrictions` object to disable" (forge-api §1.2).
+            if let Some(a) = reviews.get(key).filter(|a| !names_nobody(a)) {
                 r[key] = actors_to_get(a);
             }
         }
@@ -303,6 +305,14 @@ pub fn github_get_after_put(body: &Value, signatures: bool) -> Value {
         g[key] = json!({"enabled": body[key].as_bool().expect("all seven toggles are sent")});
     }
     g
+}
+
+fn names_nobody(a: &Value) -> bool {
+    ["users", "teams", "apps"].iter().all(|k| {
+        a.get(*k)
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    })
 }
 
 fn actors_to_get(a: &Value) -> Value {
@@ -416,6 +426,28 @@ impl FakeBranch {
                     }
                 }
                 None
+            }
+            (
+                HttpMethod::Put,
+                kind @ ("/restrictions/users" | "/restrictions/teams" | "/restrictions/apps"),
+            ) => {
+                let kind = &kind["/restrictions/".len()..];
+                let make: fn(&str) -> Value = match kind {
+                    "users" => user,
+                    "teams" => team,
+                    _ => app,
+                };
+                let listed: Vec<Value> = body[kind]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| make(n.as_str().unwrap()))
+                    .collect();
+                obj.get_mut("restrictions").ok_or(404u16)?[kind] = json!(listed);
+                None
+            }
+            (HttpMethod::Delete, "/restrictions") => {
+                obj.remove("restrictions").map(Some).ok_or(404u16)?
             }
             other => panic!("the fake does not know {other:?}"),
         };
