@@ -67,10 +67,19 @@ fn status_checks_get() -> impl Strategy<Value = Value> {
         })
 }
 
+/// A review actor list as GitHub reports it: absent, naming some, or present naming
+/// nobody (GitHub's `branch-protection-update` example: dismissal restricted to admins).
+fn review_actors_get() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        2 => option::of(actors_get()),
+        1 => Just(Some(json!({"url": "https://x", "users": [], "teams": [], "apps": []}))),
+    ]
+}
+
 fn reviews_get(owner_is_org: bool) -> impl Strategy<Value = Value> {
     (
-        option::of(actors_get()),
-        option::of(actors_get()),
+        review_actors_get(),
+        review_actors_get(),
         any::<(bool, bool, bool)>(),
         0u8..=6,
     )
@@ -182,6 +191,11 @@ pub fn ruleset_get(id: u64, org: bool) -> impl Strategy<Value = Value> {
         prop::sample::select(vec!["never", "never", "pull_requests_only", "always"]),
     )
         .prop_map(move |(rules, actors, enforcement, can_bypass)| {
+            let mut conditions = json!({"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}});
+            if org {
+                // An organization's ruleset always names its repositories too.
+                conditions["repository_name"] = json!({"include": ["~ALL"], "exclude": []});
+            }
             let rules: Vec<Value> = rules
                 .into_iter()
                 .map(|t| match t {
@@ -200,7 +214,7 @@ pub fn ruleset_get(id: u64, org: bool) -> impl Strategy<Value = Value> {
                 "_links": {"self": {"href": "https://x"}},
                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
                 "current_user_can_bypass": can_bypass,
-                "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+                "conditions": conditions,
                 "bypass_actors": actors, "rules": rules
             })
         })
