@@ -102,7 +102,13 @@ proptest! {
             prop_assert_eq!(&body["restrictions"], &Value::Null);
         }
         let read_back = generate::github_get_after_put(&body, p.signatures_follow_up());
-        prop_assert_eq!(ClassicProtection::from_get(&read_back).unwrap().normalized(), p.normalized());
+        let read_back = ClassicProtection::from_get(&read_back).unwrap().normalized();
+        if p.unwritable_by_rest(org).is_empty() {
+            prop_assert_eq!(read_back, p.normalized());
+        } else {
+            // Why the planner refuses a full PUT here: it would not read back the same.
+            prop_assert_ne!(read_back, p.normalized());
+        }
     }
 
     #[test]
@@ -242,6 +248,7 @@ fn the_generators_reach_every_strategy() {
         "nothing to do",
         "NoPushPermission",
         "OrgRulesetNeedsOrgAdmin",
+        "FullPutWouldLoseSettings",
     ] {
         assert!(
             seen.contains(expected),

@@ -150,6 +150,7 @@ mod tests {
             taken_at: Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap(),
             classic: ClassicState::from_get(Some(json!({
                 "url": "x", "enforce_admins": {"url": "x", "enabled": true},
+                "required_signatures": {"url": "x", "enabled": false},
                 "required_status_checks": {"strict": true, "contexts": ["ci"], "checks": [{"context": "ci", "app_id": null}]}
             })))
             .unwrap(),

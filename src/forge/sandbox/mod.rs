@@ -357,6 +357,41 @@ impl SandboxHandle {
         done.map_err(SandboxError::Drift)
     }
 
+    /// What GitHub's web UI can leave and no REST body can write: the branch's review
+    /// lists kept with nobody in them ("Restrict who can dismiss pull request reviews"
+    /// ticked, nobody chosen). `dismissal` and `bypass` pick the lists. `false` when the
+    /// branch has no required reviews.
+    pub fn list_nobody_in_reviews(
+        &self,
+        repo: &RepoId,
+        branch: &str,
+        dismissal: bool,
+        bypass: bool,
+    ) -> bool {
+        let changed = {
+            let mut state = self.shared.state.lock().expect("sandbox state lock");
+            let Some(index) = state.repo_index(&repo.owner, &repo.name) else {
+                return false;
+            };
+            let reviews = state.repos[index]
+                .protections
+                .get_mut(branch)
+                .and_then(|p| p.required_pull_request_reviews.as_mut());
+            let Some(reviews) = reviews else {
+                return false;
+            };
+            if dismissal {
+                reviews.dismissal_restrictions = Some(model::Actors::default());
+            }
+            if bypass {
+                reviews.bypass_pull_request_allowances = Some(model::Actors::default());
+            }
+            true
+        };
+        self.shared.persist();
+        changed
+    }
+
     /// The commit `refs/heads/BRANCH` points at.
     pub fn branch_head(&self, repo: &RepoId, branch: &str) -> Option<String> {
         repo_git::branch_sha(&self.repo_path(repo), branch)
