@@ -11,7 +11,7 @@ pub(crate) mod secs;
 mod state;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 

@@ -7,13 +7,9 @@ use crate::tui::command::Command;
 use crate::tui::declare::DeclareDraft;
 use crate::tui::msg::Msg;
 use crate::tui::update::update;
-use crate::tui::view::{ChecklistView, RemoteLines, RestoreView, StepStatus, WindowBanner};
+use crate::tui::view::{RemoteLines, RestoreView};
 use chrono::Duration;
 use crossterm::event::KeyCode;
-
-fn finish(view: &mut ChecklistView, step: usize) {
-    view.steps[step].status = StepStatus::Done;
-}
 
 #[test]
 fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
@@ -36,12 +32,12 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
         seen.extend(update(&mut app, enter()));
     }
     assert!(matches!(seen.as_slice(), [Command::Declare(_)]));
-    let mut view = checklist(1, &[0, 5]);
-    update(&mut app, Msg::IncidentOpened(view.clone()));
+    let mut story = Story::declared();
+    update(&mut app, Msg::IncidentOpened(story.view()));
 
     let incident = || "INC-42".to_owned();
     // Steps 2 and 3 are manual: Enter ticks them.
-    for step in [1, 2] {
+    for (step, id) in [(1, "second-pair-of-eyes"), (2, "fix-ready")] {
         assert_eq!(
             update(&mut app, enter()),
             vec![Command::CompleteStep {
@@ -49,9 +45,9 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
                 step
             }]
         );
-        finish(&mut view, step);
+        story = story.ticked(at(9, 1, 0), id);
         update(&mut app, Msg::StepCompleted);
-        update(&mut app, Msg::IncidentChanged(view.clone()));
+        update(&mut app, Msg::IncidentChanged(story.view()));
     }
     assert_eq!(
         update(&mut app, enter()),
@@ -59,8 +55,8 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
             incident: incident()
         }]
     );
-    finish(&mut view, 3);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    story = story.then_a(at(9, 2, 0), "preflighted");
+    update(&mut app, Msg::IncidentChanged(story.view()));
     update(&mut app, Msg::PlanReady(plan()));
     assert!(
         update(&mut app, enter()).is_empty(),
@@ -72,14 +68,11 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
             incident: incident()
         }]
     );
-    finish(&mut view, 4);
-    view.window = Some(WindowBanner {
-        opened_at: at(9, 5, 0),
-        deadline: at(9, 35, 0),
-        cap: at(11, 5, 0),
-    });
+    story = story
+        .then_a(at(9, 5, 0), "activation_intended")
+        .then_a(at(9, 5, 0), "activated");
     update(&mut app, Msg::Activated);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    update(&mut app, Msg::IncidentChanged(story.view()));
     assert!(app.glass_open());
     assert_eq!(
         update(&mut app, enter()),
@@ -101,8 +94,10 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
             lines: vec![],
         }),
     );
-    finish(&mut view, 5);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    story = story
+        .then_a(at(9, 6, 0), "push_intended")
+        .then_a(at(9, 6, 0), "pushed");
+    update(&mut app, Msg::IncidentChanged(story.view()));
     assert_eq!(
         update(&mut app, enter()),
         vec![Command::CompleteStep {
@@ -110,9 +105,9 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
             step: 6
         }]
     );
-    finish(&mut view, 6);
+    story = story.ticked(at(9, 10, 0), "watch-deploy");
     update(&mut app, Msg::StepCompleted);
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    update(&mut app, Msg::IncidentChanged(story.view()));
     assert_eq!(
         update(&mut app, enter()),
         vec![Command::Restore {
@@ -126,10 +121,11 @@ fn a_drill_is_walked_from_declare_to_restored_with_enter_alone() {
             ..RestoreView::default()
         }),
     );
-    finish(&mut view, 7);
-    view.window = None;
+    story = story
+        .then_a(at(9, 12, 0), "restore_intended")
+        .then_a(at(9, 12, 0), "restored");
     update(&mut app, Msg::Tick(at(9, 12, 0) + Duration::seconds(1)));
-    update(&mut app, Msg::IncidentChanged(view.clone()));
+    update(&mut app, Msg::IncidentChanged(story.view()));
     assert!(!app.glass_open());
     assert_eq!(
         update(&mut app, enter()),
