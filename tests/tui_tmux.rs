@@ -161,7 +161,9 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     for _ in 0..5 {
         tmux.keys(&["Enter"]);
     }
-    let screen = tmux.wait("the checklist", |s| step_done(s, 1) && s.contains("[▸]  2"));
+    let screen = tmux.wait("the checklist", |s| {
+        step_done(s, 1) && s.contains("▸[ ]  2")
+    });
     assert!(screen.contains("acme/api:main DRILL"), "{screen}");
 
     // The two manual steps are ticked with Enter.
