@@ -16,7 +16,7 @@
 //!                              approving review count to 2 (N defaults to 1)
 //! ```
 
-use super::scope::glob_match;
+use super::scope::{glob, glob_match};
 use std::fmt;
 use std::time::Duration;
 
@@ -163,6 +163,7 @@ impl Fault {
         if path.is_empty() {
             return Err(err("empty path".into()));
         }
+        glob(path, false).map_err(|e| err(format!("the path is not a glob ({})", e.kind())))?;
         Ok(Fault::Route {
             fault: RouteFault {
                 method,
@@ -327,6 +328,16 @@ mod tests {
             let err = Fault::parse(bad).unwrap_err();
             assert!(err.to_string().contains("METHOD:PATH=ACTION"), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_path_that_is_not_a_glob_is_refused_when_armed() {
+        let err = Fault::parse("get:/repos/[acme/api=500").unwrap_err();
+        assert!(
+            err.reason
+                .contains("the path is not a glob (unclosed character class"),
+            "{err}"
+        );
     }
 
     #[test]
