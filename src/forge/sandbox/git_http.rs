@@ -81,14 +81,23 @@ pub async fn serve(
             if service == Service::ReceivePack && !permission.can_push() {
                 return denied();
             }
-            match smart_http::advertise(&path, service) {
-                Ok(bytes) => Reply::raw(
+            // git2 and a `git upload-pack` child: blocking work, kept off the async workers.
+            let advertised = {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || smart_http::advertise(&path, service)).await
+            };
+            match advertised {
+                Ok(Ok(bytes)) => Reply::raw(
                     StatusCode::OK,
                     bytes,
                     smart_http::content_type(service, true),
                 )
                 .with_header("cache-control", "no-cache"),
-                Err(err) => failure(err),
+                Ok(Err(err)) => failure(err),
+                Err(join) => Reply::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("ref advertisement task failed: {join}"),
+                ),
             }
         }
         ("POST", ["git-upload-pack"]) => match smart_http::upload_pack(&path, body).await {
