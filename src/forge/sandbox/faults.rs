@@ -9,7 +9,7 @@
 //! ```text
 //! METHOD:PATH=ACTION[xN]       METHOD get|put|post|patch|delete|*  PATH a glob (* matches anything)
 //!   ACTION  500 (any status)  latency:200ms  429[:2s]  secondary[:60s]  primary[:60s]
-//!           timeout-after-apply[:30s]
+//!           timeout-after-apply[:30s]  panic (the handler panics: answered 500)
 //!   xN      apply to the next N matching requests (default: until cleared)
 //! drift:OWNER/NAME:BRANCH[@N]  after the Nth successful change to that branch's protection
 //!                              (or the repository's rulesets), someone sets the required
@@ -35,6 +35,8 @@ pub enum FaultAction {
     PrimaryRateLimit { reset_in: Duration },
     /// Perform the request, then hang this long and drop the connection.
     TimeoutAfterApply { hang: Duration },
+    /// The request handler panics: the sandbox must answer 500 and keep serving.
+    Panic,
 }
 
 /// A fault on requests whose method and path match.
@@ -101,6 +103,7 @@ fn parse_action(text: &str) -> Result<FaultAction, String> {
         "timeout-after-apply" => FaultAction::TimeoutAfterApply {
             hang: optional_duration(arg, 30)?,
         },
+        "panic" => FaultAction::Panic,
         code => match code.parse::<u16>() {
             Ok(c) if (400..600).contains(&c) => FaultAction::Status(c),
             _ => return Err(format!("unknown action `{text}`")),
@@ -196,6 +199,7 @@ impl fmt::Display for FaultAction {
             FaultAction::TimeoutAfterApply { hang } => {
                 write!(f, "timeout-after-apply:{}", fmt_duration(*hang))
             }
+            FaultAction::Panic => write!(f, "panic"),
         }
     }
 }
