@@ -1,4 +1,5 @@
-//! Known states for the tests: the default runbook at fixed times around 09:00 UTC.
+//! Known states for the tests: the built-in runbook, through the adapter from real folds, at
+//! fixed times around 09:00 UTC.
 
 use crate::tui::app::App;
 use crate::tui::msg::Msg;
@@ -36,107 +37,87 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<crate::tui::Command> {
     text.chars().flat_map(|c| update(app, ch(c))).collect()
 }
 
-const STEPS: [(StepKind, &str, &str, i64); 10] = [
-    (
-        StepKind::Declare,
-        "Declare: incident id, reason, branch, lease",
-        "Ticket link, not a chat link.",
-        120,
-    ),
-    (
-        StepKind::Manual,
-        "A second engineer is on the call and has seen the fix",
-        "Name them in the incident channel.",
-        180,
-    ),
-    (
-        StepKind::Manual,
-        "The fix is committed locally and passes the smoke test",
-        "Run the smoke test on the fix commit.",
-        300,
-    ),
-    (
-        StepKind::Preflight,
-        "Preflight: who am I, may I administer, snapshot",
-        "Reads identity, permissions and every protection.",
-        30,
-    ),
-    (
-        StepKind::Activate,
-        "Break the glass: apply the least change",
-        "The lease starts when the change is applied.",
-        30,
-    ),
-    (
-        StepKind::Push,
-        "Push the tagged fix to the protected branch",
-        "Fast-forward only; trailers name the incident.",
-        60,
-    ),
-    (
-        StepKind::Manual,
-        "Watch the deploy; confirm recovery on dashboards",
-        "Check error rate and latency.",
-        600,
-    ),
-    (
-        StepKind::Restore,
-        "Restore protections exactly and verify",
-        "Re-applies the snapshot and reads it back.",
-        30,
-    ),
-    (
-        StepKind::Review,
-        "Open the retroactive review of what was pushed",
-        "A PR after→before with reviewers.",
-        60,
-    ),
-    (
-        StepKind::Manual,
-        "Announce: glass closed, what changed, the review",
-        "Post in the incident channel.",
-        120,
-    ),
-];
-
-/// The checklist with the first `done` steps finished at the given boundaries (seconds
-/// after 09:00), the next one started at the last boundary.
+/// The built-in runbook's checklist, made by the TUI's adapter from a real fold: an
+/// incident declared at 09:00 whose first `done` steps finished at the given boundaries
+/// (seconds after 09:00; `boundaries[i + 1]` ends step `i`), seen at the last boundary.
 pub fn checklist(done: usize, boundaries: &[i64]) -> ChecklistView {
-    let steps = STEPS
-        .iter()
-        .enumerate()
-        .map(|(i, (kind, title, detail, target))| {
-            let started_at = if i <= done && i < boundaries.len() {
-                Some(at(9, 0, boundaries[i]))
-            } else {
-                None
-            };
-            let finished_at = (i < done).then(|| at(9, 0, boundaries[i + 1]));
-            StepRow {
-                title: (*title).into(),
-                detail: (*detail).into(),
-                kind: *kind,
-                status: if i < done {
-                    StepStatus::Done
-                } else {
-                    StepStatus::Pending
+    use crate::incident::{IncidentEvent as E, Recorded, RestoreTrigger, fold};
+    use crate::runbook::StepKind as Kind;
+    let runbook = crate::runbook::Runbook::default_github();
+    let record = |secs: i64, event: E| Recorded {
+        ts: at(9, 0, secs),
+        actor: "commander".into(),
+        event,
+    };
+    let mut records = vec![record(
+        0,
+        E::Declared {
+            id: "INC-42".into(),
+            repo: "acme/api".into(),
+            branch: "main".into(),
+            reason: "checkout 500s https://tickets.acme.dev/INC-42".into(),
+            ttl: 1800,
+            cap: 7200,
+            runbook: "github".into(),
+            drill: true,
+        },
+    )];
+    let (old_sha, new_sha, commits) = ("aaaa".to_owned(), "bbbb".to_owned(), vec!["bbbb".into()]);
+    for (index, step) in runbook.steps.iter().enumerate().take(done).skip(1) {
+        let secs = boundaries[index + 1];
+        let events = match step.kind {
+            Kind::Manual => vec![E::StepDone {
+                step: step.id.clone(),
+                note: None,
+            }],
+            Kind::Preflight => vec![E::Preflighted {
+                login: "commander".into(),
+                permission: "admin".into(),
+                pre_sha: old_sha.clone(),
+                snapshot: serde_json::json!({}),
+                commits: commits.clone(),
+            }],
+            Kind::Activate => vec![
+                E::ActivationIntended {
+                    plan: serde_json::json!({}),
                 },
-                target: Duration::seconds(*target),
-                started_at,
-                finished_at,
-            }
-        })
-        .collect();
-    ChecklistView {
-        incident: "INC-42".into(),
-        repo: "acme/api".into(),
-        branch: "main".into(),
-        drill: true,
-        declared_at: at(9, 0, 0),
-        closed_at: None,
-        steps,
-        window: None,
+                E::Activated {
+                    deadline: at(9, 30, secs),
+                    applied: serde_json::json!({}),
+                },
+            ],
+            Kind::Push => vec![
+                E::PushIntended {
+                    old_sha: old_sha.clone(),
+                    new_sha: new_sha.clone(),
+                    commits: commits.clone(),
+                },
+                E::Pushed {
+                    old_sha: old_sha.clone(),
+                    new_sha: new_sha.clone(),
+                    commits: commits.clone(),
+                    remote_lines: vec![],
+                },
+            ],
+            Kind::Restore => vec![
+                E::RestoreIntended {
+                    trigger: RestoreTrigger::Operator,
+                },
+                E::Restored { verified: true },
+            ],
+            Kind::Review => vec![E::ReviewOpened {
+                pr_number: 7,
+                pr_url: "http://127.0.0.1/acme/api/pull/7".into(),
+                before_ref: "breakglass/INC-42/before".into(),
+                after_ref: "breakglass/INC-42/after".into(),
+            }],
+            Kind::Declare => unreachable!("only the first step declares"),
+        };
+        records.extend(events.into_iter().map(|event| record(secs, event)));
     }
+    let incident = fold(&records).expect("a possible history");
+    let seen = at(9, 0, *boundaries.last().expect("a boundary"));
+    crate::tui::adapt::checklist_view(&incident, &runbook, seen)
 }
 
 /// Before activation: steps 1–4 done, preflight finished at 09:09:50.
@@ -147,13 +128,7 @@ pub fn before_activate() -> ChecklistView {
 /// The glass open since 09:10:10; step 3 took 6:30 of 5:00 (amber); push is current and
 /// running long (red at 09:14:12).
 pub fn glass_open() -> ChecklistView {
-    let mut view = checklist(5, &[0, 90, 180, 570, 590, 610]);
-    view.window = Some(WindowBanner {
-        opened_at: at(9, 10, 10),
-        deadline: at(9, 40, 10),
-        cap: at(11, 10, 10),
-    });
-    view
+    checklist(5, &[0, 90, 180, 570, 590, 610])
 }
 
 pub fn plan() -> PlanView {

@@ -99,8 +99,8 @@ fn overdue_steps_are_amber_then_red_and_the_banner_is_red() {
     assert_eq!(buffer[amber].fg, Color::Yellow, "step 3: 6:30 of 5:00");
     let red = find(buffer, "4:02 / 1:00");
     assert_eq!(buffer[red].fg, Color::Red, "push: 4:02 of 1:00");
-    let on_time = find(buffer, "1:30 / 2:00");
-    assert_eq!(buffer[on_time].fg, Color::Green);
+    let on_time = find(buffer, "0:20 / 0:30");
+    assert_eq!(buffer[on_time].fg, Color::Green, "preflight: 0:20 of 0:30");
     let banner = find(buffer, "GLASS OPEN");
     assert_eq!(buffer[banner].bg, Color::Red);
     let countdown = find(buffer, "closes in 25:58");
