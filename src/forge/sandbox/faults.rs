@@ -308,6 +308,7 @@ mod tests {
             ("get:/user=429", "get:/user=429:1s"),
             ("get:/user=secondary:5s", "get:/user=secondary:5s"),
             ("get:/user=primary", "get:/user=primary:1m"),
+            ("get:/user=panic x1", "get:/user=panic x1"),
             ("drift:acme/api:main", "drift:acme/api:main@1"),
             ("drift:acme/api:release/1@3", "drift:acme/api:release/1@3"),
         ] {
