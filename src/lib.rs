@@ -5,6 +5,7 @@
 //! `runbook`). See DESIGN.md in the shared folder for the whole picture.
 
 pub mod audit;
+pub mod caught;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -136,6 +136,12 @@ pub enum FlowError {
     )]
     ExtensionNeedsReason { id: String },
     #[error(
+        "the snapshot recorded for {id} is not one this version can restore ({problem}); \
+         nothing was changed — restore by hand from the `preflighted` event shown by \
+         `breakglass audit show --incident {id} --json`"
+    )]
+    SnapshotNotRestorable { id: String, problem: String },
+    #[error(
         "the recorded {what} of incident {id} cannot be read ({problem}); check the log with \
          `breakglass audit verify`"
     )]
@@ -173,7 +179,8 @@ impl FlowError {
             FlowError::ActivationFailed {
                 restored: false, ..
             }
-            | FlowError::KeepTheirsRefused { .. } => 3,
+            | FlowError::KeepTheirsRefused { .. }
+            | FlowError::SnapshotNotRestorable { .. } => 3,
             _ => 1,
         }
     }

@@ -300,8 +300,12 @@ pub(super) fn recorded_payloads(
         .preflight
         .as_ref()
         .ok_or_else(|| unreadable("snapshot", "no preflight was recorded".into()))?;
-    let snapshot = serde_json::from_value(preflight.snapshot.clone())
-        .map_err(|e| unreadable("snapshot", e.to_string()))?;
+    let snapshot = ProtectionSnapshot::from_recorded(&preflight.snapshot).map_err(|e| {
+        FlowError::SnapshotNotRestorable {
+            id: incident.id.clone(),
+            problem: e.problem,
+        }
+    })?;
     let plan = match &incident.activation {
         Some(activation) => Some(
             serde_json::from_value(activation.plan.clone())

@@ -123,9 +123,11 @@ impl Shared {
     }
 
     /// Saves the REST state; a failure is logged, never fatal to the request that caused it.
+    /// The lock is held while writing: a save that cloned first and wrote outside it could
+    /// rename an older state over a newer one.
     pub fn persist(&self) {
-        let snapshot = self.state.lock().expect("sandbox state lock").clone();
-        if let Err(err) = persist::save(&self.state_file, &snapshot) {
+        let state = self.state.lock().expect("sandbox state lock");
+        if let Err(err) = persist::save(&self.state_file, &state) {
             tracing::warn!("sandbox state not saved: {err}");
         }
     }

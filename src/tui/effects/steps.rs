@@ -14,6 +14,7 @@ use crate::tui::adapt::{checklist_view, plan_view, push_view, remote_lines, rest
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
 use crate::tui::msg::Msg;
+use crate::tui::task_panic;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -42,7 +43,7 @@ pub async fn perform(
     }
 }
 
-fn effect_name(command: &Command) -> &'static str {
+pub(super) fn effect_name(command: &Command) -> &'static str {
     match command {
         Command::Declare(_) => "Declare",
         Command::StartDrill => "Start drill",
@@ -360,8 +361,12 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
     }
     let (shared, results, id) = (shared.clone(), results.clone(), incident.to_owned());
     tokio::spawn(async move {
-        match c.flow.guard_lease(&id, RestoreTrigger::Deadline).await {
-            Ok(Some(outcome)) => {
+        const EFFECT: &str = "Restore at the deadline";
+        match crate::caught::catch(c.flow.guard_lease(&id, RestoreTrigger::Deadline)).await {
+            Err(panic) => {
+                let _ = results.send(task_panic::panicked(EFFECT, &panic));
+            }
+            Ok(Ok(Some(outcome))) => {
                 let _ = results.send(Msg::Restored(restore_view(
                     &id,
                     outcome.verified,
@@ -370,11 +375,11 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
                     outcome.error.as_deref(),
                 )));
             }
-            Ok(None) => {}
-            Err(error) => {
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => {
                 let failure = Failure::from(error);
                 let _ = results.send(Msg::EffectFailed {
-                    effect: "Restore at the deadline".into(),
+                    effect: EFFECT.into(),
                     error: failure.error,
                     advice: failure.advice,
                 });
@@ -385,9 +390,8 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
     });
 }
 
-/// Runs blocking file or git work off the async threads.
+/// Runs blocking file or git work off the async threads; a panic there comes back to the
+/// effect, which answers it.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("blocking effect work does not panic")
+    crate::caught::blocking(work).await
 }

@@ -1,5 +1,5 @@
 //! Known states for the tests: real folds of recorded events at fixed times around
-//! 09:00 UTC, shown against a fixture runbook.
+//! 09:00 UTC, shown against the built-in runbook through the adapter.
 
 use crate::incident::fixtures::sample;
 use crate::incident::{Incident, IncidentEvent, Recorded, RestoreTrigger, fold};
@@ -42,85 +42,9 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<crate::tui::Command> {
     text.chars().flat_map(|c| update(app, ch(c))).collect()
 }
 
-/// The runbook the checklist tests show: the default runbook's ids, kinds and targets with
-/// shorter titles.
-const RUNBOOK: &str = r#"
-name = "github"
-description = "The checklist the TUI tests walk."
-
-[[step]]
-id = "declare"
-kind = "declare"
-title = "Declare: incident id, reason, branch, lease"
-detail = "Ticket link, not a chat link."
-target = "2m"
-
-[[step]]
-id = "second-pair-of-eyes"
-kind = "manual"
-title = "A second engineer is on the call and has seen the fix"
-detail = "Name them in the incident channel."
-target = "3m"
-
-[[step]]
-id = "fix-ready"
-kind = "manual"
-title = "The fix is committed locally and passes the smoke test"
-detail = "Run the smoke test on the fix commit."
-target = "5m"
-
-[[step]]
-id = "preflight"
-kind = "preflight"
-title = "Preflight: who am I, may I administer, snapshot"
-detail = "Reads identity, permissions and every protection."
-target = "30s"
-
-[[step]]
-id = "break-glass"
-kind = "activate"
-title = "Break the glass: apply the least change"
-detail = "The lease starts when the change is applied."
-target = "30s"
-
-[[step]]
-id = "push"
-kind = "push"
-title = "Push the tagged fix to the protected branch"
-detail = "Fast-forward only; trailers name the incident."
-target = "1m"
-
-[[step]]
-id = "watch-deploy"
-kind = "manual"
-title = "Watch the deploy; confirm recovery on dashboards"
-detail = "Check error rate and latency."
-target = "10m"
-
-[[step]]
-id = "restore"
-kind = "restore"
-title = "Restore protections exactly and verify"
-detail = "Re-applies the snapshot and reads it back."
-target = "30s"
-
-[[step]]
-id = "review"
-kind = "review"
-title = "Open the retroactive review of what was pushed"
-detail = "A PR after→before with reviewers."
-target = "1m"
-
-[[step]]
-id = "announce"
-kind = "manual"
-title = "Announce: glass closed, what changed, the review"
-detail = "Post in the incident channel."
-target = "2m"
-"#;
-
+/// The runbook the checklist tests show: the built-in one, as a team without its own gets.
 pub fn runbook() -> Runbook {
-    Runbook::parse(RUNBOOK, "tui/tests/fixtures.rs").expect("the fixture runbook is valid")
+    Runbook::default_github()
 }
 
 /// An incident's recorded events, folded by the model for every view built from them.
