@@ -70,6 +70,18 @@ impl TokenHost {
     }
 }
 
+impl TokenHost {
+    /// Where the operator puts a token for this host so that the rules find it.
+    pub fn token_advice(&self) -> String {
+        format!(
+            "set {} to a token for {host}, or log in with `gh auth login --hostname {host}` \
+             so that `gh auth token --hostname {host}` prints one",
+            self.env_names().join(" or "),
+            host = self.0
+        )
+    }
+}
+
 impl fmt::Display for TokenHost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -163,10 +175,9 @@ pub struct WrongHostError {
 /// No token for the host anywhere.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "no token found for {host}{}: set {} to a token for {host}, or log in with \
-     `gh auth login --hostname {host}` so that `gh auth token --hostname {host}` prints one",
+    "no token found for {host}{}: {}",
     .gh_problem.as_ref().map(|p| format!(" ({p})")).unwrap_or_default(),
-    .host.env_names().join(" or ")
+    .host.token_advice()
 )]
 pub struct NoTokenError {
     pub host: TokenHost,

@@ -56,12 +56,7 @@ impl Credentials {
 
     /// The token for a remote at `url`: `Err` when it is bound to another host.
     fn token_for(&self, url: &str) -> Result<Option<&Secret>, CredentialFailure> {
-        let on_host = |host: &TokenHost| {
-            url::Url::parse(url).ok().is_some_and(|u| {
-                u.host_str()
-                    .is_some_and(|h| TokenHost::of_git_remote(h, u.port()) == *host)
-            })
-        };
+        let on_host = |host: &TokenHost| remote_host(url).is_some_and(|h| h == *host);
         match (&self.token, &self.host) {
             (Some(_), Some(host)) if !on_host(host) => Err(CredentialFailure::OtherHost),
             (token, _) => Ok(token.as_ref()),
@@ -84,6 +79,14 @@ impl Credentials {
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
         Some(Secret::new(format!("Authorization: Basic {encoded}")))
     }
+}
+
+/// The host of a remote at an http(s) `url`, as the token rules name it; `None` when the
+/// URL names none (an scp-like ssh remote).
+pub(crate) fn remote_host(url: &str) -> Option<TokenHost> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str().filter(|h| !h.is_empty())?;
+    Some(TokenHost::of_git_remote(host, url.port()))
 }
 
 /// Why the credential callback gave up, so the transport error can be told apart from an

@@ -1,5 +1,6 @@
 //! What can go wrong with the operator's repository, each error saying what to do next.
 
+use crate::forge::token::TokenHost;
 use std::path::PathBuf;
 
 /// A git failure, phrased for the operator.
@@ -62,9 +63,14 @@ pub enum GitError {
     },
 
     #[error(
-        "{url} needs credentials and none were given: set GH_TOKEN (or GITHUB_TOKEN) to a token that may push to the repository"
+        "{url} needs credentials and none were given: {} (one that may push to the repository)",
+        .host.token_advice()
     )]
-    NoCredentials { url: String },
+    NoCredentials {
+        url: String,
+        /// The remote's host, whose rules say where its token comes from.
+        host: TokenHost,
+    },
 
     #[error(
         "{url} asks for credentials, but the token was found for {host} and is never sent to \
@@ -100,5 +106,47 @@ pub enum GitError {
 impl GitError {
     pub(crate) fn git(action: &'static str) -> impl FnOnce(git2::Error) -> GitError {
         move |source| GitError::Git { action, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::credentials::{CredentialFailure, Credentials};
+    use super::super::repository::transport_error;
+
+    fn missing(url: &str) -> String {
+        transport_error(
+            url,
+            Some(CredentialFailure::Missing),
+            &Credentials::none(),
+            git2::Error::from_str("authentication required"),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn a_missing_token_names_the_variables_the_remotes_host_reads() {
+        assert_eq!(
+            missing("https://github.com/acme/api.git"),
+            "https://github.com/acme/api.git needs credentials and none were given: set \
+             GH_TOKEN or GITHUB_TOKEN to a token for github.com, or log in with `gh auth login \
+             --hostname github.com` so that `gh auth token --hostname github.com` prints one \
+             (one that may push to the repository)"
+        );
+        assert_eq!(
+            missing("https://ghe.example.com/acme/api.git"),
+            "https://ghe.example.com/acme/api.git needs credentials and none were given: set \
+             GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN to a token for ghe.example.com, or \
+             log in with `gh auth login --hostname ghe.example.com` so that `gh auth token \
+             --hostname ghe.example.com` prints one (one that may push to the repository)"
+        );
+        assert_eq!(
+            missing("http://127.0.0.1:8080/acme/api.git"),
+            "http://127.0.0.1:8080/acme/api.git needs credentials and none were given: set \
+             GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN or GH_TOKEN to a token for \
+             127.0.0.1:8080, or log in with `gh auth login --hostname 127.0.0.1:8080` so that \
+             `gh auth token --hostname 127.0.0.1:8080` prints one (one that may push to the \
+             repository)"
+        );
     }
 }

@@ -119,6 +119,7 @@ pub(crate) fn transport_error(
     credentials: &Credentials,
     error: git2::Error,
 ) -> GitError {
+    let host = super::credentials::remote_host(url);
     let url = crate::text::sanitize_line(&super::remote_url::redacted(url));
     match failure {
         Some(CredentialFailure::OtherHost) => GitError::TokenForOtherHost {
@@ -128,7 +129,13 @@ pub(crate) fn transport_error(
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         },
-        Some(CredentialFailure::Missing) => GitError::NoCredentials { url },
+        Some(CredentialFailure::Missing) => match host {
+            Some(host) => GitError::NoCredentials { url, host },
+            None => GitError::Transport {
+                url,
+                message: crate::text::sanitize_line(error.message()),
+            },
+        },
         Some(CredentialFailure::Rejected) => GitError::CredentialsRejected { url },
         None if error.code() == git2::ErrorCode::Auth => GitError::CredentialsRejected { url },
         None => GitError::Transport {

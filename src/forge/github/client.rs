@@ -13,6 +13,7 @@ use super::request::{Method, Request, Response};
 use super::sleeper::{Sleeper, TokioSleeper};
 use crate::clock::{Clock, SystemClock};
 use crate::error_chain::error_chain;
+use crate::forge::token::TokenHost;
 use crate::secret::Secret;
 use http::header::USER_AGENT;
 use http::{HeaderValue, Uri};
@@ -72,6 +73,8 @@ pub struct GitHubClient {
     crab: Octocrab,
     /// The API base without a trailing slash, e.g. `https://ghe.example.com/api/v3`.
     base: String,
+    /// The forge's host, as its token rules name it.
+    host: TokenHost,
     options: ClientOptions,
 }
 
@@ -118,9 +121,12 @@ impl GitHubClient {
         let http =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build(connector);
+        let host = TokenHost::of_api_url(&base)
+            .ok_or_else(|| invalid("the URL names no host".into()))?;
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
             .map_err(|_| ForgeError::Unauthorized {
                 message: "the token contains characters no HTTP header may carry".into(),
+                host: host.clone(),
             })?;
         authorization.set_sensitive(true);
         let user_agent = HeaderValue::from_str(&user_agent()).expect("ASCII user agent");
@@ -141,8 +147,14 @@ impl GitHubClient {
         Ok(GitHubClient {
             crab,
             base,
+            host,
             options,
         })
+    }
+
+    /// The forge's host, as its token rules name it.
+    pub fn host(&self) -> &TokenHost {
+        &self.host
     }
 
     /// The API base URL, without a trailing slash.
@@ -241,6 +253,7 @@ impl GitHubClient {
                 &request.scope,
                 &request.path,
                 attempts,
+                &self.host,
             ));
         }
         Ok(response)

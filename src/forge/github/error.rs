@@ -1,6 +1,7 @@
 //! `ForgeError`: every way a GitHub request can fail, each saying what the operator should
 //! do next. Holds no I/O; API error text is sanitised before it enters a variant.
 
+use crate::forge::token::TokenHost;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -14,9 +15,14 @@ pub enum ForgeError {
     InvalidApiUrl { url: String, reason: String },
 
     #[error(
-        "GitHub rejected the token (401: {message}): it is invalid or expired — set GH_TOKEN to a valid token"
+        "the forge at {host} rejected the token (401: {message}): it is invalid or expired — {}",
+        .host.token_advice()
     )]
-    Unauthorized { message: String },
+    Unauthorized {
+        message: String,
+        /// The forge's host, whose rules say where its token comes from.
+        host: TokenHost,
+    },
 
     #[error(
         "the token lacks the permission `{permission}` ({message}) — use a token granted {permission}"
@@ -165,6 +171,7 @@ mod tests {
         assert!(e.to_string().contains("administration:write"));
         let e = ForgeError::Unauthorized {
             message: "Bad credentials".into(),
+            host: TokenHost::of_api_url("https://api.github.com").unwrap(),
         };
         assert!(e.to_string().contains("set GH_TOKEN"));
         let e = ForgeError::Validation {

@@ -3,13 +3,24 @@
 
 use super::error::{ForgeError, sanitize_server_text};
 use super::request::{Response, Scope};
+use crate::forge::token::TokenHost;
 use serde_json::Value;
 
 /// The error for a final answer with status ≥ 400 to a request with `scope` on `path`.
-pub fn error_for(response: &Response, scope: &Scope, path: &str, attempts: u32) -> ForgeError {
+/// `host` is the forge's, whose rules say where a valid token comes from.
+pub fn error_for(
+    response: &Response,
+    scope: &Scope,
+    path: &str,
+    attempts: u32,
+    host: &TokenHost,
+) -> ForgeError {
     let message = sanitize_server_text(response.message().unwrap_or(""));
     match response.status {
-        401 => ForgeError::Unauthorized { message },
+        401 => ForgeError::Unauthorized {
+            message,
+            host: host.clone(),
+        },
         403 => match response.header("x-accepted-github-permissions") {
             Some(permission) if !permission.trim().is_empty() => ForgeError::MissingPermission {
                 permission: sanitize_server_text(&permissions_wording(permission)),
@@ -109,6 +120,21 @@ mod tests {
 
     const PATH: &str = "/repos/acme/api/branches/main/protection";
 
+    fn host(api_url: &str) -> TokenHost {
+        TokenHost::of_api_url(api_url).unwrap()
+    }
+
+    /// The mapping for a forge on github.com (the host shapes only a 401's advice).
+    fn error_for(response: &Response, scope: &Scope, path: &str, attempts: u32) -> ForgeError {
+        super::error_for(
+            response,
+            scope,
+            path,
+            attempts,
+            &host("https://api.github.com"),
+        )
+    }
+
     fn admin() -> Scope {
         Scope::RepoAdmin(RepoId::new("acme", "api"))
     }
@@ -124,7 +150,8 @@ mod tests {
         assert_eq!(
             unauthorized,
             ForgeError::Unauthorized {
-                message: "Bad credentials".into()
+                message: "Bad credentials".into(),
+                host: host("https://api.github.com"),
             }
         );
 
@@ -271,6 +298,41 @@ mod tests {
                 "administration=write,metadata=read; organization_administration=write"
             ),
             "administration:write and metadata:read (or organization_administration:write)"
+        );
+    }
+
+    #[test]
+    fn a_rejected_token_names_the_variables_its_host_reads() {
+        let rejected = |api_url: &str| {
+            super::error_for(
+                &answer(401, &[], json!({"message": "Bad credentials"})),
+                &Scope::Plain,
+                PATH,
+                1,
+                &host(api_url),
+            )
+            .to_string()
+        };
+        assert_eq!(
+            rejected("https://api.github.com"),
+            "the forge at github.com rejected the token (401: Bad credentials): it is invalid \
+             or expired — set GH_TOKEN or GITHUB_TOKEN to a token for github.com, or log in \
+             with `gh auth login --hostname github.com` so that `gh auth token --hostname \
+             github.com` prints one"
+        );
+        assert_eq!(
+            rejected("https://ghe.example.com/api/v3"),
+            "the forge at ghe.example.com rejected the token (401: Bad credentials): it is \
+             invalid or expired — set GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN to a token \
+             for ghe.example.com, or log in with `gh auth login --hostname ghe.example.com` so \
+             that `gh auth token --hostname ghe.example.com` prints one"
+        );
+        assert_eq!(
+            rejected("http://127.0.0.1:8080"),
+            "the forge at 127.0.0.1:8080 rejected the token (401: Bad credentials): it is \
+             invalid or expired — set GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN or GH_TOKEN \
+             to a token for 127.0.0.1:8080, or log in with `gh auth login --hostname \
+             127.0.0.1:8080` so that `gh auth token --hostname 127.0.0.1:8080` prints one"
         );
     }
 }

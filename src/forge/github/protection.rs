@@ -43,6 +43,7 @@ impl GitHubClient {
                 &request.scope,
                 &request.path,
                 attempts,
+                self.host(),
             ));
         }
         Ok(Some(response.json))

@@ -287,6 +287,7 @@ impl GitHubForge {
                 &request.scope,
                 &request.path,
                 attempts,
+                self.client.host(),
             )),
             Ok((response, _)) => RestoreStepOutcome::Done {
                 status: response.status,
