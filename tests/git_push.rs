@@ -193,14 +193,20 @@ fn a_wrong_token_fails_once_with_guidance_instead_of_looping() {
 }
 
 #[test]
-fn no_token_for_a_server_that_wants_one_says_to_set_gh_token() {
+fn no_token_for_a_server_that_wants_one_names_the_variables_its_host_reads() {
     let f = fixture();
     let error = f
         .local
         .fetch("origin", "main", &Credentials::none())
         .unwrap_err();
     assert!(matches!(error, GitError::NoCredentials { .. }), "{error}");
-    assert!(error.to_string().contains("set GH_TOKEN"), "{error}");
+    // The server listens on loopback, like the sandbox.
+    assert!(
+        error
+            .to_string()
+            .contains("set GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN or GH_TOKEN"),
+        "{error}"
+    );
 }
 
 #[test]
