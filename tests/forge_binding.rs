@@ -194,3 +194,99 @@ async fn a_drill_binds_its_incident_to_the_sandbox_it_started() {
         "the drill clone's remote on the same sandbox"
     );
 }
+
+/// Appends `events` for `id` straight to the log, as an older breakglass wrote them.
+fn append_old(world: &World, id: &str, events: &[breakglass::incident::IncidentEvent]) {
+    let mut log = breakglass::audit::AuditLog::open(
+        world.home.path().join("data").join("audit.jsonl"),
+        Arc::new(breakglass::clock::SystemClock),
+    )
+    .unwrap();
+    for event in events {
+        let (kind, data) = event.to_parts();
+        log.append(breakglass::audit::NewEntry {
+            incident: Some(id.into()),
+            actor: "commander".into(),
+            kind,
+            data,
+        })
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_does_not_guess_the_forge_of_an_incident_from_an_older_log() {
+    use breakglass::incident::IncidentEvent as E;
+    let world = World::start().await;
+    // Declared by a version that recorded no forge, interrupted while activating: the
+    // configured sandbox has the same acme/api, which must not get this incident's snapshot.
+    append_old(
+        &world,
+        "INC-OLD",
+        &[
+            E::Declared {
+                id: "INC-OLD".into(),
+                repo: "acme/api".into(),
+                branch: "main".into(),
+                reason: flow_support::REASON.into(),
+                ttl: 600,
+                cap: 7200,
+                runbook: "github".into(),
+                drill: false,
+                api_url: None,
+                remote_url: None,
+            },
+            E::Preflighted {
+                login: "commander".into(),
+                permission: "admin".into(),
+                pre_sha: "aaaa".into(),
+                snapshot: serde_json::json!({}),
+                commits: vec![],
+            },
+            // An activation without a result: recovery must restore at once.
+            E::ActivationIntended {
+                plan: serde_json::json!({}),
+            },
+        ],
+    );
+    let snapshot = world.protection();
+    let requests_before = world.sandbox.request_log().len();
+    let out = world.bg(&["status", "--json"]).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "recovery error: incident INC-OLD may have its glass open, but it was declared by \
+             an older breakglass that did not record its forge, so recovery sent nothing"
+        ),
+        "{}",
+        text_of(&out)
+    );
+    assert!(
+        said.contains("run `breakglass restore --incident INC-OLD --api-url URL`"),
+        "{said}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = report["recovery"]["errors"].to_string();
+    assert!(
+        errors.contains("breakglass restore --incident INC-OLD"),
+        "{report}"
+    );
+    let touched: Vec<_> = world
+        .sandbox
+        .request_log()
+        .into_iter()
+        .skip(requests_before)
+        .filter(|r| r.path.contains("/protection") || r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(touched, Vec::<String>::new(), "recovery touched the forge");
+    assert_eq!(world.protection(), snapshot);
+    assert!(
+        !world
+            .events("INC-OLD")
+            .iter()
+            .any(|kind| kind == "restore_intended"),
+        "{:?}",
+        world.events("INC-OLD")
+    );
+}

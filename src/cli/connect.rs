@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
 use crate::flow::{
     Flow, FlowError, FlowOptions, FlowSetup, ForgeConnector, RecoveryReport, awaits_review,
-    connect_forge, forge_for, is_in_progress,
+    connect_forge, forge_for, incident_named, is_in_progress, read_ledger,
 };
 use crate::incident::Incident;
 use crate::paths::Paths;
@@ -99,18 +99,7 @@ fn incident_acted_on(
         ActsOn::Incident(id) => (id, is_in_progress),
         ActsOn::Review(id) => (id, awaits_review),
     };
-    // An unreadable incident binds nothing: the flow reports it when it reads it.
-    let mut readable = crate::flow::ledger_incidents(paths, clock.clone())?
-        .into_iter()
-        .filter_map(Result::ok);
-    if let Some(id) = id {
-        return Ok(readable.find(|incident| incident.id == id));
-    }
-    let mut candidates = readable.filter(candidate);
-    match (candidates.next(), candidates.next()) {
-        (Some(only), None) => Ok(Some(only)),
-        _ => Ok(None),
-    }
+    incident_named(&read_ledger(paths, clock.clone())?, id, candidate)
 }
 
 /// Runs recovery and tells the operator on stderr what it did and what is open.

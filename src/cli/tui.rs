@@ -8,7 +8,8 @@ use super::exit;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
 use crate::drill::{Finished, Rehearsal, RehearsalSetup};
-use crate::incident::{Incident, Phase};
+use crate::flow::{ChainState, LedgerView};
+use crate::incident::Phase;
 use crate::paths::Paths;
 use crate::runbook::Runbook;
 use crate::tui::effects::setup::{config_validator, declare_defaults};
@@ -75,7 +76,7 @@ pub async fn review_form(incident: Option<String>) -> anyhow::Result<u8> {
     let operator = Operator::load()?;
     let id = match incident {
         Some(id) => id,
-        None => awaiting_review(&operator.paths)?,
+        None => awaiting_review(&LedgerView::read(&operator.paths.audit_log()))?,
     };
     let mut app = operator.app();
     let load = open_review(&mut app, id);
@@ -131,13 +132,22 @@ async fn after_the_tui(
             code = code.max(exit_code(&finished.verdict));
         }
     }
-    let now = clock.now();
-    for incident in incidents(paths) {
+    for line in open_glass_lines(&LedgerView::read(&paths.audit_log()), clock.now()) {
+        println!("{line}");
+    }
+    Ok(code)
+}
+
+/// What stays open after the TUI: each real incident whose glass may be open, and first
+/// anything the ledger could not read (it may hide an open glass).
+fn open_glass_lines(ledger: &LedgerView, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let mut lines = ledger.problems();
+    for incident in &ledger.incidents {
         if incident.drill || !incident.glass_possibly_open() {
             continue;
         }
-        match incident.lease {
-            Some(lease) => println!(
+        lines.push(match incident.lease {
+            Some(lease) => format!(
                 "incident {}: the glass on {} {} stays OPEN until {} ({} left); the watchdog \
                  restores it then — `breakglass restore --incident {}` closes it now",
                 incident.id,
@@ -147,33 +157,13 @@ async fn after_the_tui(
                 crate::config::format_duration(lease.remaining(now)),
                 incident.id
             ),
-            None => println!(
+            None => format!(
                 "incident {}: the glass may be open — run `breakglass restore --incident {}`",
                 incident.id, incident.id
             ),
-        }
+        });
     }
-    Ok(code)
-}
-
-fn incidents(paths: &Paths) -> Vec<Incident> {
-    let records = match crate::audit::read_verified(&paths.audit_log()) {
-        Ok(records) => records,
-        Err(error) => {
-            eprintln!("warning: cannot read the audit log: {error}");
-            return Vec::new();
-        }
-    };
-    crate::tui::effects::fold_records(&records)
-        .into_iter()
-        .filter_map(|(id, folded)| match folded {
-            Ok(incident) => Some(incident),
-            Err(error) => {
-                eprintln!("warning: incident {id} cannot be read from the audit log: {error}");
-                None
-            }
-        })
-        .collect()
+    lines
 }
 
 /// One finished drill: what closing it did, its phase, times and the judge's problems.
@@ -205,12 +195,19 @@ fn print_drill_outcome(finished: &Finished) {
 }
 
 /// The newest incident whose glass is closed again and whose review is due or under way.
-fn awaiting_review(paths: &Paths) -> anyhow::Result<String> {
-    incidents(paths)
-        .into_iter()
+fn awaiting_review(ledger: &LedgerView) -> anyhow::Result<String> {
+    if let ChainState::Unreadable { why } = &ledger.chain {
+        anyhow::bail!(
+            "the audit log cannot be read: {why} — run `breakglass audit verify`, or pass \
+             --incident ID"
+        );
+    }
+    ledger
+        .incidents
+        .iter()
         .filter(|i| matches!(i.phase, Phase::Restored | Phase::Drift | Phase::Reviewed))
         .max_by_key(|i| i.declared_at)
-        .map(|i| i.id)
+        .map(|i| i.id.clone())
         .ok_or_else(|| anyhow::anyhow!("no restored incident to review; pass --incident ID"))
 }
 
@@ -220,7 +217,7 @@ pub fn export_review(incident: Option<String>, file: &Path) -> anyhow::Result<u8
     let paths = Paths::from_env()?;
     let id = match incident {
         Some(id) => id,
-        None => awaiting_review(&paths)?,
+        None => awaiting_review(&LedgerView::read(&paths.audit_log()))?,
     };
     let form =
         form_for_export(&paths, &id).map_err(|f| anyhow::anyhow!("{} — {}", f.error, f.advice))?;
@@ -232,4 +229,57 @@ pub fn export_review(incident: Option<String>, file: &Path) -> anyhow::Result<u8
     })?;
     println!("incident {id}: review written to {}", file.display());
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::UnreadableIncident;
+
+    fn unreadable_log() -> LedgerView {
+        LedgerView {
+            incidents: Vec::new(),
+            unreadable: Vec::new(),
+            chain: ChainState::Unreadable {
+                why: "the lock was held for 10 s".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_unreadable_log_is_said_not_taken_for_an_empty_one() {
+        let now = crate::incident::fixtures::t(0);
+        let lines = open_glass_lines(&unreadable_log(), now);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].contains("AUDIT LOG UNREADABLE: the lock was held for 10 s"),
+            "{lines:?}"
+        );
+        let refused = awaiting_review(&unreadable_log()).unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "the audit log cannot be read: the lock was held for 10 s — run `breakglass audit \
+             verify`, or pass --incident ID"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_incident_is_named_after_the_tui() {
+        let ledger = LedgerView {
+            incidents: Vec::new(),
+            unreadable: vec![UnreadableIncident {
+                id: "INC-7".into(),
+                why: "line 7: unknown event `exploded`".into(),
+            }],
+            chain: ChainState::Verified {
+                head_seq: 7,
+                head_hash: "ab".into(),
+            },
+        };
+        let lines = open_glass_lines(&ledger, crate::incident::fixtures::t(0));
+        assert_eq!(
+            lines,
+            ["INCIDENT INC-7 UNREADABLE: line 7: unknown event `exploded` — its glass may be open"]
+        );
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::context::{Flow, FlowSetup, github_forge};
 use super::error::FlowError;
+use super::ledger::{ChainState, LedgerView};
 use super::recorder::Recorder;
 use crate::audit::AuditLog;
 use crate::clock::Clock;
@@ -60,15 +61,41 @@ fn named_by(origin: &Origin) -> String {
     }
 }
 
-/// Every incident in the audit log under `paths`, folded, read without a forge (so that a
-/// command can learn an incident's forge before it sends anything).
-pub fn ledger_incidents(
-    paths: &Paths,
-    clock: Arc<dyn Clock>,
-) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
+/// The ledger under `paths`, read without a forge (so that a command can learn an
+/// incident's forge before it sends anything). Opening it recovers a torn last line.
+pub fn read_ledger(paths: &Paths, clock: Arc<dyn Clock>) -> Result<LedgerView, FlowError> {
     paths.ensure()?;
     let log = AuditLog::open(paths.audit_log(), clock).map_err(FlowError::AuditRead)?;
-    Recorder::new(log, String::new()).incidents()
+    Ok(Recorder::new(log, String::new()).ledger())
+}
+
+/// The incident a command names or means, as far as `ledger` tells before connecting:
+/// `id` when given, else the only incident `candidate` accepts; `None` when there is no
+/// such incident or several (the flow says which once connected). An unreadable log or
+/// named incident is refused: its forge cannot be told.
+pub fn incident_named(
+    ledger: &LedgerView,
+    id: Option<&str>,
+    candidate: fn(&Incident) -> bool,
+) -> Result<Option<Incident>, FlowError> {
+    if let ChainState::Unreadable { why } = &ledger.chain {
+        return Err(FlowError::LedgerUnreadable { why: why.clone() });
+    }
+    if let Some(id) = id {
+        if let Some(unreadable) = ledger.unreadable.iter().find(|u| u.id == id) {
+            return Err(FlowError::IncidentUnreadable {
+                id: crate::text::sanitize_line(id),
+                why: unreadable.why.clone(),
+            });
+        }
+        return Ok(ledger.incident(id).cloned());
+    }
+    // Unreadable incidents are not candidates; recovery names them on every command.
+    let mut candidates = ledger.incidents.iter().filter(|i| candidate(i));
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => Ok(Some(only.clone())),
+        _ => Ok(None),
+    }
 }
 
 /// The token for the forge at `api_url`, found by the rules for its host, and that forge.
@@ -287,6 +314,57 @@ mod tests {
             )
             .unwrap(),
             OTHER
+        );
+    }
+
+    fn ledger(incidents: Vec<Incident>, unreadable: &[&str], chain: ChainState) -> LedgerView {
+        LedgerView {
+            incidents,
+            unreadable: unreadable
+                .iter()
+                .map(|id| crate::flow::UnreadableIncident {
+                    id: (*id).to_owned(),
+                    why: "line 7: unknown event `exploded`".into(),
+                })
+                .collect(),
+            chain,
+        }
+    }
+
+    fn verified() -> ChainState {
+        ChainState::Verified {
+            head_seq: 3,
+            head_hash: "ab".into(),
+        }
+    }
+
+    #[test]
+    fn an_unreadable_incident_or_log_binds_no_forge_and_is_said() {
+        let any = |_: &Incident| true;
+        let view = ledger(vec![incident(Some(SANDBOX))], &["INC-7"], verified());
+        let named = incident_named(&view, Some("INC-7"), any).unwrap_err();
+        assert_eq!(
+            named.to_string(),
+            "incident INC-7 cannot be read from the audit log: line 7: unknown event \
+             `exploded`; nothing was sent — its glass may be open: run `breakglass audit verify`"
+        );
+        let found = incident_named(&view, Some("INC-42"), any).unwrap();
+        assert_eq!(found.unwrap().api_url.as_deref(), Some(SANDBOX));
+        let only = incident_named(&view, None, any).unwrap();
+        assert_eq!(only.map(|i| i.id).as_deref(), Some("INC-42"));
+
+        let unreadable = ledger(
+            Vec::new(),
+            &[],
+            ChainState::Unreadable {
+                why: "the lock was held for 10 s".into(),
+            },
+        );
+        let refused = incident_named(&unreadable, None, any).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the audit log cannot be read: the lock was held for 10 s; nothing was sent — run \
+             `breakglass audit verify`"
         );
     }
 

@@ -52,6 +52,22 @@ pub enum FlowError {
          it was declared on"
     )]
     ForgeUnknown { id: String },
+    #[error(
+        "incident {id} may have its glass open, but it was declared by an older breakglass \
+         that did not record its forge, so recovery sent nothing (the same repository on \
+         another host must not get its snapshot) — run `breakglass restore --incident {id} \
+         --api-url URL` with the API URL of the forge it was declared on"
+    )]
+    RecoveryForgeUnknown { id: String },
+    #[error(
+        "the audit log cannot be read: {why}; nothing was sent — run `breakglass audit verify`"
+    )]
+    LedgerUnreadable { why: String },
+    #[error(
+        "incident {id} cannot be read from the audit log: {why}; nothing was sent — its glass \
+         may be open: run `breakglass audit verify`"
+    )]
+    IncidentUnreadable { id: String, why: String },
     #[error(transparent)]
     NoToken(#[from] crate::forge::token::NoTokenError),
     #[error(transparent)]

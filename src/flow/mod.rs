@@ -28,7 +28,7 @@ pub mod watchdog;
 
 pub use activate::ActivationReport;
 pub use binding::{
-    ForgeConnector, connect_forge, forge_for, ledger_incidents, normalised, same_forge,
+    ForgeConnector, connect_forge, forge_for, incident_named, normalised, read_ledger, same_forge,
 };
 pub use context::{
     Flow, FlowOptions, FlowSetup, FlowSleeper, awaits_review, github_forge, is_in_progress,

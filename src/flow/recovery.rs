@@ -51,6 +51,17 @@ impl Flow {
         report.errors.extend(ledger.problems());
         for incident in ledger.incidents {
             if incident.needs_restore(now) {
+                if incident.api_url.is_none() {
+                    // Guessing the forge could hand the snapshot to the same owner/name
+                    // on another host.
+                    report.errors.push(
+                        FlowError::RecoveryForgeUnknown {
+                            id: crate::text::sanitize_line(&incident.id),
+                        }
+                        .to_string(),
+                    );
+                    continue;
+                }
                 // An incident bound to another forge is restored through that forge.
                 let elsewhere = match self.flow_for(&incident).await {
                     Ok(elsewhere) => elsewhere,
