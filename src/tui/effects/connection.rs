@@ -61,6 +61,20 @@ impl RealForge {
         }
     }
 
+    /// The connection to `incident`'s forge if it is already made (never connects): the
+    /// configured one only when the incident was declared there. `None` for an incident
+    /// whose forge cannot be told (the flow refuses to guess when asked to act).
+    pub fn connected_for(&self, incident: &Incident) -> Option<Connection> {
+        let RealForge::Lazy(lazy) = self else {
+            return None;
+        };
+        let api_url = forge_for(Some(incident), &lazy.config).ok()?;
+        if same_forge(&api_url, lazy.config.api_url.as_str()) {
+            return lazy.cell.get().cloned();
+        }
+        lazy.others.try_lock().ok()?.get(&api_url).cloned()
+    }
+
     /// The connection, made now if needed: token discovery, the forge's identity, and
     /// recovery of any expired lease the log holds (the lease's third layer).
     pub async fn connect(
@@ -168,7 +182,42 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::config::Origin;
+    use crate::drill::{Rehearsal, RehearsalSetup};
     use crate::incident::fixtures::{at, sample};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_made_connection_serves_only_the_incidents_of_its_own_forge() {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let rehearsal = Rehearsal::start(&RehearsalSetup::default(), clock.clone())
+            .await
+            .unwrap();
+        let config = Config {
+            api_url: url::Url::parse(rehearsal.api_url()).unwrap(),
+            api_url_origin: Some(Origin::CommandLine),
+            ..Config::default()
+        };
+        let real = RealForge::lazy(config, rehearsal.clone_dir().to_owned());
+        let RealForge::Lazy(lazy) = &real else {
+            unreachable!("a lazy forge")
+        };
+        lazy.cell
+            .set(Connection {
+                flow: rehearsal.flow().clone(),
+                repo_dir: rehearsal.clone_dir().to_owned(),
+            })
+            .unwrap();
+        let on_the_sandbox = rehearsal
+            .declare(rehearsal.scenario().clone())
+            .await
+            .unwrap();
+        assert!(real.connected_for(&on_the_sandbox).is_some());
+        // The sample incident was declared on https://api.github.com: the deadline guard
+        // must not restore it through the sandbox's connection.
+        let on_github = crate::incident::fold(&[at(0, sample("declared"))]).unwrap();
+        assert!(real.connected().is_some());
+        assert!(real.connected_for(&on_github).is_none());
+        rehearsal.finish().await;
+    }
 
     #[tokio::test]
     async fn an_incident_of_another_forge_than_the_configs_is_refused_before_connecting() {

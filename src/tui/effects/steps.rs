@@ -9,7 +9,7 @@ use super::review::{drafts_dir, load_or_prefill, submit};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
 use crate::flow::{Declaration, FlowError};
-use crate::incident::RestoreTrigger;
+use crate::incident::{Incident, RestoreTrigger};
 use crate::tui::adapt::{checklist_view, plan_view, push_view, remote_lines, restore_view};
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
@@ -88,7 +88,7 @@ async fn run(
             };
             focus(shared, &incident);
             if found.glass_possibly_open()
-                && let Ok(connection) = connection_if_ready(shared, &incident)
+                && let Some(connection) = guard_connection(shared, &found)
             {
                 guard(shared, results, connection, &incident);
             }
@@ -337,6 +337,17 @@ fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connectio
         return Ok(session.connection.clone());
     }
     shared.real.connected().cloned().ok_or(())
+}
+
+/// The connection the deadline guard of `incident` restores through, if one is made: the
+/// drill's, or the one to the forge the incident was declared on (never another forge's).
+fn guard_connection(shared: &Arc<Shared>, incident: &Incident) -> Option<Connection> {
+    if let Some(session) = shared.drill.get()
+        && session.holds(&incident.id)
+    {
+        return Some(session.connection.clone());
+    }
+    shared.real.connected_for(incident)
 }
 
 /// Who a review is recorded as: the forge login when this session knows it.
