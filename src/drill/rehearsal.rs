@@ -259,9 +259,10 @@ async fn open_flow(
             token.clone(),
             clone_dir.to_owned(),
         );
-        tokio::task::spawn_blocking(move || clone_with_fix(&url, &dir, &token))
+        // Marked as caught, so a panic there is answered by the TUI's effect instead of
+        // tearing the terminal out of the alternate screen.
+        crate::caught::blocking(move || clone_with_fix(&url, &dir, &token))
             .await
-            .map_err(|e| DrillError::Clone(e.to_string()))?
             .map_err(|e| DrillError::Clone(e.message().to_owned()))?;
     }
     let api_url = sandbox.api_url();

@@ -97,17 +97,35 @@ pub(super) fn checked_out_branch(local: &LocalRepo) -> Result<String, FlowError>
         .map_err(|_| FlowError::NoLocalBranch)
 }
 
-/// Runs blocking git work on tokio's blocking pool.
+/// Runs blocking git work on tokio's blocking pool, marked as caught: a panic there is
+/// the flow's error, and the TUI's panic hook leaves the terminal alone.
 pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, FlowError> + Send + 'static,
 ) -> Result<T, FlowError> {
-    tokio::task::spawn_blocking(work)
+    tokio::task::spawn_blocking(move || crate::caught::catch_blocking(work))
         .await
         .map_err(|e| FlowError::Task(e.to_string()))?
+        .map_err(FlowError::Task)?
 }
 
 /// A directory given on the command line, or the current one.
 pub(super) fn dir_or_cwd(dir: Option<&Path>) -> PathBuf {
     dir.map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn blocking_git_work_runs_marked_as_caught_and_a_panic_is_an_error() {
+        let marked = blocking(|| Ok(crate::caught::caught_here())).await;
+        assert!(matches!(marked, Ok(true)), "{marked:?}");
+        let panicked = blocking(|| -> Result<(), FlowError> { panic!("git2 gave up") }).await;
+        assert!(
+            matches!(&panicked, Err(FlowError::Task(why)) if why == "git2 gave up"),
+            "{panicked:?}"
+        );
+    }
 }
