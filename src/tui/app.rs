@@ -171,6 +171,12 @@ impl App {
         self.checklist.as_ref().is_some_and(|c| c.window.is_some())
     }
 
+    /// True when the incident on screen is a drill: its sandbox forge ends with this
+    /// process, so no watchdog can restore it later.
+    pub fn drill_on_screen(&self) -> bool {
+        self.checklist.as_ref().is_some_and(|c| c.incident.drill)
+    }
+
     /// Rows of the timeline list that fit on screen.
     pub fn timeline_page(&self) -> usize {
         usize::from(self.size.1.saturating_sub(8)).max(1)

@@ -143,11 +143,13 @@ pub enum Scope {
     Confirm,
     ExtendPrompt,
     QuitDialog,
+    /// The quit dialog of a drill: no watchdog outlives its sandbox forge.
+    DrillQuitDialog,
     Help,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Home,
         Scope::Declare,
         Scope::Checklist,
@@ -157,6 +159,7 @@ impl Scope {
         Scope::Confirm,
         Scope::ExtendPrompt,
         Scope::QuitDialog,
+        Scope::DrillQuitDialog,
         Scope::Help,
     ];
 }
@@ -330,6 +333,9 @@ const QUIT: [Binding; 4] = [
     bind(Key::plain(K::Esc), A::Back, "stay", Some("stay")),
 ];
 
+/// A drill's sandbox forge ends with the process, so there is no watchdog to leave it to.
+const DRILL_QUIT: [Binding; 3] = [QUIT[0], QUIT[1], QUIT[3]];
+
 const HELP: [Binding; 2] = [
     bind(Key::plain(K::Esc), A::Back, "close help", Some("close")),
     bind(Key::ch('?'), A::Help, "close help", None),
@@ -347,6 +353,7 @@ pub fn bindings(scope: Scope) -> Vec<Binding> {
         Scope::Confirm => &[&CONFIRM],
         Scope::ExtendPrompt => &[&EXTEND],
         Scope::QuitDialog => &[&QUIT],
+        Scope::DrillQuitDialog => &[&DRILL_QUIT],
         Scope::Help => &[&HELP],
     };
     parts.iter().flat_map(|p| p.iter().copied()).collect()

@@ -15,6 +15,7 @@ fn title(scope: Scope) -> &'static str {
         Scope::Confirm => "Confirmation (plan, push)",
         Scope::ExtendPrompt => "Extend-lease prompt",
         Scope::QuitDialog => "Quit with the glass open",
+        Scope::DrillQuitDialog => "Quit a drill with the glass open",
         Scope::Help => "Help overlay",
     }
 }

@@ -16,6 +16,7 @@ pub fn scope(app: &App) -> Scope {
         Some(Overlay::Help) => Scope::Help,
         Some(Overlay::Confirm(_)) => Scope::Confirm,
         Some(Overlay::ExtendPrompt { .. }) => Scope::ExtendPrompt,
+        Some(Overlay::Quit) if app.drill_on_screen() => Scope::DrillQuitDialog,
         Some(Overlay::Quit) => Scope::QuitDialog,
         None => screen_scope(app),
     }
@@ -54,7 +55,7 @@ pub fn on_key(app: &mut App, event: KeyEvent) -> Vec<Command> {
         }
         Scope::Confirm => on_confirm(app, action),
         Scope::ExtendPrompt => on_extend_prompt(app, action, event),
-        Scope::QuitDialog => on_quit_dialog(app, action),
+        Scope::QuitDialog | Scope::DrillQuitDialog => on_quit_dialog(app, action),
         Scope::Declare => on_declare(app, action, event),
         Scope::TimelineFilter => on_filter(app, action, event),
         Scope::Review => on_review(app, action, event),

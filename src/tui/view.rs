@@ -14,6 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 pub struct HomeView {
     /// Red lines above everything: an unreadable log or incident, a failing restore.
     pub alerts: Vec<String>,
+    /// The chain as the ledger read it (an unreadable log is also one of `alerts`).
+    pub chain: ChainStatus,
     pub incidents: Vec<IncidentRow>,
     /// Every open lease, from any process (the audit log is the source).
     pub leases: Vec<LeaseRow>,
@@ -168,8 +170,9 @@ pub struct TimelineRow {
 }
 
 /// Whether the audit chain verified when it was last read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum ChainStatus {
+    #[default]
     NotChecked,
     Verified {
         head_seq: u64,

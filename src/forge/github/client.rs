@@ -121,8 +121,8 @@ impl GitHubClient {
         let http =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build(connector);
-        let host = TokenHost::of_api_url(&base)
-            .ok_or_else(|| invalid("the URL names no host".into()))?;
+        let host =
+            TokenHost::of_api_url(&base).ok_or_else(|| invalid("the URL names no host".into()))?;
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
             .map_err(|_| ForgeError::Unauthorized {
                 message: "the token contains characters no HTTP header may carry".into(),

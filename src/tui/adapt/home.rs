@@ -3,7 +3,7 @@
 
 use super::checklist::window_banner;
 use crate::incident::{Incident, Phase};
-use crate::tui::view::{DrillRow, HomeView, IncidentRow, LeaseRow};
+use crate::tui::view::{ChainStatus, DrillRow, HomeView, IncidentRow, LeaseRow};
 use chrono::{DateTime, Utc};
 
 /// How many finished drills the home screen lists.
@@ -38,6 +38,7 @@ pub fn home_view(incidents: &[Incident]) -> HomeView {
     drills.truncate(RECENT_DRILLS);
     HomeView {
         alerts: Vec::new(),
+        chain: ChainStatus::NotChecked,
         incidents: open
             .into_iter()
             .map(|i| IncidentRow {

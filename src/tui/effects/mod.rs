@@ -18,7 +18,7 @@ pub use connection::{Connection, RealForge};
 pub use drill::DrillSession;
 pub use failure::Failure;
 pub use review::{drafts_dir, form_for_export, load_or_prefill, submit};
-pub use snapshot::{LogWatch, fold_all, fold_records};
+pub use snapshot::{LogWatch, fold_all};
 
 use super::command::Command;
 use super::event_loop::Effects;

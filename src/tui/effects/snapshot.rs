@@ -5,13 +5,13 @@
 //! it off the async threads.
 
 use crate::audit::{Record, read_verified};
-use crate::flow::LedgerView;
-use crate::incident::{Incident, IncidentLogError, LogRecord, fold_each};
+use crate::flow::{ChainState, LedgerView};
+use crate::incident::Incident;
 use crate::runbook::Runbook;
 use crate::text::sanitize_line;
 use crate::tui::adapt::{chain_status, checklist_view, home_view, timeline_row};
 use crate::tui::msg::Msg;
-use crate::tui::view::{HomeView, TimelineRow};
+use crate::tui::view::{ChainStatus, HomeView, TimelineRow};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,6 +103,18 @@ impl LogWatch {
 /// shown as an empty one), each unreadable incident, and each restore that keeps failing.
 fn home_with_alerts(ledger: &LedgerView) -> HomeView {
     let mut home = home_view(&ledger.incidents);
+    home.chain = match &ledger.chain {
+        ChainState::Verified {
+            head_seq,
+            head_hash,
+        } => ChainStatus::Verified {
+            head_seq: *head_seq,
+            head_hash: head_hash.clone(),
+        },
+        ChainState::Unreadable { why } => ChainStatus::Unreadable {
+            reason: why.clone(),
+        },
+    };
     home.alerts = ledger.problems();
     home.alerts.extend(ledger.incidents.iter().filter_map(|i| {
         i.restore_failing()
@@ -115,18 +127,6 @@ fn home_with_alerts(ledger: &LedgerView) -> HomeView {
 /// timeline still shows their events, and the flow refuses to act on them with the reason).
 pub fn fold_all(records: &[Record]) -> Vec<Incident> {
     LedgerView::from_records(Ok(records)).incidents
-}
-
-/// Each incident in the log's records, folded on its own, with the reason where one fails.
-pub fn fold_records(records: &[Record]) -> Vec<(String, Result<Incident, IncidentLogError>)> {
-    fold_each(records.iter().map(|r| LogRecord {
-        seq: r.seq,
-        ts: r.ts,
-        incident: r.incident.as_deref(),
-        actor: &r.actor,
-        kind: &r.kind,
-        data: &r.data,
-    }))
 }
 
 /// One incident as the log says now, if the log holds it and it folds.

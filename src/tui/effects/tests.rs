@@ -107,6 +107,10 @@ fn the_watch_sees_another_writers_lease_and_extends_the_timeline() {
     };
     assert_eq!(rows.len(), 4);
     assert!(matches!(chain, ChainStatus::Verified { head_seq: 4, .. }));
+    assert_eq!(
+        &home.chain, chain,
+        "home shows the chain the ledger verified"
+    );
     let Msg::IncidentChanged(view) = &msgs[2] else {
         panic!("the focused incident third")
     };
@@ -131,6 +135,13 @@ fn a_rewritten_log_is_reported_broken() {
     let text = std::fs::read_to_string(paths.audit_log()).unwrap();
     std::fs::write(paths.audit_log(), text.replace("acme/api", "acme/evil")).unwrap();
     let msgs = watch.refresh(&Runbook::default_github(), None, t(20));
+    let Msg::HomeChanged(home) = &msgs[0] else {
+        panic!("home first")
+    };
+    assert!(
+        matches!(home.chain, ChainStatus::Unreadable { .. }) && home.alerts.len() == 1,
+        "home says the log is unreadable once, in red: {home:?}"
+    );
     assert!(matches!(
         &msgs[1],
         Msg::AuditChanged {

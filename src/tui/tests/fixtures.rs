@@ -200,6 +200,13 @@ pub fn glass_open() -> ChecklistView {
     opened().view()
 }
 
+/// [`glass_open`] for a real incident, not a drill (a watchdog outlives the TUI).
+pub fn real_glass_open() -> ChecklistView {
+    let mut view = glass_open();
+    view.incident.drill = false;
+    view
+}
+
 pub fn plan() -> PlanView {
     PlanView {
         words: vec![
@@ -249,6 +256,10 @@ pub fn drift() -> RestoreView {
 pub fn home() -> HomeView {
     HomeView {
         alerts: Vec::new(),
+        chain: ChainStatus::Verified {
+            head_seq: 1234,
+            head_hash: "3fa1c2d4e5f60718293a4b5c6d7e8f90".into(),
+        },
         incidents: vec![
             IncidentRow {
                 id: "INC-42".into(),

@@ -276,8 +276,20 @@ fn extend_prompt_and_quit_dialog() {
     type_text(&mut app, "deploy is slow");
     snap("extend_prompt", &mut app);
     update(&mut app, key(KeyCode::Esc));
+    // A real incident: its watchdog outlives the TUI.
+    let mut app = on_checklist(real_glass_open(), at(9, 14, 12));
     update(&mut app, ch('q'));
     snap("quit_dialog", &mut app);
+}
+
+#[test]
+fn quit_dialog_of_a_drill_offers_no_watchdog() {
+    // The fixtures are drills.
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, ch('q'));
+    snap("quit_dialog_drill", &mut app);
+    let terminal = draw(&app, 80, 24);
+    find(terminal.backend().buffer(), "No watchdog");
 }
 
 #[test]
@@ -354,6 +366,34 @@ fn review_form() {
     update(&mut app, key(KeyCode::Tab));
     update(&mut app, key(KeyCode::Tab));
     snap("review", &mut app);
+}
+
+#[test]
+fn home_shows_the_chain_in_one_dim_line_unless_the_log_is_unreadable() {
+    let mut app = app_at(at(9, 14, 12));
+    update(&mut app, Msg::HomeChanged(home()));
+    let terminal = draw(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let line = find(buffer, "audit chain verified · 1,234 events · head 3fa1c2…");
+    assert_eq!(line.1, 1, "one line, below the header");
+    assert_eq!(buffer[line].fg, Color::DarkGray);
+
+    let mut unreadable = home();
+    unreadable.chain = ChainStatus::Unreadable {
+        reason: "lock timeout".into(),
+    };
+    unreadable.alerts = vec!["AUDIT LOG UNREADABLE: lock timeout".into()];
+    update(&mut app, Msg::HomeChanged(unreadable));
+    let terminal = draw(&app, 80, 24);
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert_eq!(text.matches("lock timeout").count(), 1, "said once");
+    assert!(!text.contains("audit chain"), "{text}");
 }
 
 #[test]

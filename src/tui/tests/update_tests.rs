@@ -288,7 +288,7 @@ fn restore_now_is_one_key_while_open_and_a_no_op_when_closed() {
 
 #[test]
 fn quitting_with_the_glass_open_asks_and_can_restore_first() {
-    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    let mut app = on_checklist(real_glass_open(), at(9, 14, 12));
     assert!(update(&mut app, ch('q')).is_empty());
     assert_eq!(app.overlay, Some(Overlay::Quit));
     update(&mut app, key(KeyCode::Esc));
@@ -454,6 +454,30 @@ fn review_keeps_a_loaded_draft_and_blocks_bad_action_items() {
     type_text(&mut app, "Add alert; ops; next week");
     assert!(update(&mut app, ctrl('s')).is_empty());
     assert!(app.status.as_ref().unwrap().danger);
+}
+
+#[test]
+fn a_drill_cannot_be_left_to_a_watchdog_it_does_not_have() {
+    // The fixtures are drills.
+    let mut app = on_checklist(glass_open(), at(9, 14, 12));
+    update(&mut app, ch('q'));
+    assert_eq!(app.overlay, Some(Overlay::Quit));
+    assert!(
+        update(&mut app, ch('w')).is_empty(),
+        "the drill's forge dies with the process: `w` must not quit"
+    );
+    assert_eq!(app.overlay, Some(Overlay::Quit));
+    let hinted: Vec<_> = crate::tui::keymap::hints(crate::tui::keys::scope(&app))
+        .into_iter()
+        .map(|(key, _, _)| key)
+        .collect();
+    assert_eq!(hinted, ["R", "Esc"]);
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Command::Restore {
+            incident: "INC-42".into()
+        }]
+    );
 }
 
 #[test]

@@ -1,9 +1,12 @@
-//! Home: alerts (an unreadable log or incident, a failing restore) and open leases first
-//! and in red (from any process), then open incidents, then the most recent drills.
+//! Home: alerts (an unreadable log or incident, a failing restore) first and in red, the
+//! audit chain's state in one dim line, open leases (from any process), then open
+//! incidents, then the most recent drills.
 
 use super::clock_text;
 use crate::text::sanitize_line;
 use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use crate::tui::view::ChainStatus;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -16,23 +19,59 @@ pub fn render_home(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         home.leases.len() as u16 + 2
     };
-    let [alerts, leases, incidents, drills] = Layout::vertical([
+    let t = &app.theme;
+    let chain_line = chain_line(&home.chain, t);
+    let [alerts, chain, leases, incidents, drills] = Layout::vertical([
         Constraint::Length(home.alerts.len() as u16),
+        Constraint::Length(u16::from(chain_line.is_some())),
         Constraint::Length(lease_rows),
         Constraint::Fill(2),
         Constraint::Fill(1),
     ])
     .areas(area);
-    let t = &app.theme;
     let alert_lines: Vec<Line> = home
         .alerts
         .iter()
         .map(|a| Line::styled(format!(" ✖ {}", sanitize_line(a)), t.danger()))
         .collect();
     frame.render_widget(Paragraph::new(alert_lines), alerts);
+    if let Some(line) = chain_line {
+        frame.render_widget(Paragraph::new(line), chain);
+    }
     render_leases(frame, leases, app);
     render_incidents(frame, incidents, app);
     render_drills(frame, drills, app);
+}
+
+/// The chain's state in one dim line; `None` when the log did not verify, since the red
+/// alert above already says so and what to do.
+fn chain_line(chain: &ChainStatus, t: &Theme) -> Option<Line<'static>> {
+    let text = match chain {
+        ChainStatus::Verified {
+            head_seq,
+            head_hash,
+        } => format!(
+            " audit chain verified · {} events · head {}…",
+            thousands(*head_seq),
+            sanitize_line(head_hash).chars().take(6).collect::<String>()
+        ),
+        ChainStatus::NotChecked => " audit chain not read yet".to_owned(),
+        ChainStatus::Broken { .. } | ChainStatus::Unreadable { .. } => return None,
+    };
+    Some(Line::styled(text, t.dim()))
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 fn render_leases(frame: &mut Frame, area: Rect, app: &App) {
@@ -144,4 +183,21 @@ fn render_drills(frame: &mut Frame, area: Rect, app: &App) {
             .collect()
     };
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234, "1,234"),
+            (1234567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(super::thousands(n), text);
+        }
+    }
 }

@@ -146,17 +146,28 @@ fn quit_lines(app: &App) -> Vec<Line<'static>> {
             clock_text(w.remaining(app.now))
         )
     });
-    vec![
+    let mut lines = vec![
         Line::styled("Protections are relaxed right now.", t.danger()),
         Line::raw(format!("Deadline: {deadline}")),
         Line::from(vec![
             Span::styled(" R/Enter", t.key()),
             Span::raw(" restore now, then quit"),
         ]),
-        Line::from(vec![
+    ];
+    if app.drill_on_screen() {
+        lines.push(Line::styled(
+            " No watchdog: the drill's sandbox forge ends when breakglass quits.",
+            t.dim(),
+        ));
+    } else {
+        lines.push(Line::from(vec![
             Span::styled(" w", t.key()),
             Span::raw(" quit and leave it to the watchdog (restores at the deadline)"),
-        ]),
-        Line::from(vec![Span::styled(" Esc", t.key()), Span::raw(" stay")]),
-    ]
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(" Esc", t.key()),
+        Span::raw(" stay"),
+    ]));
+    lines
 }
