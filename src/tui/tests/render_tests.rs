@@ -260,3 +260,13 @@ fn review_form() {
     update(&mut app, key(KeyCode::Tab));
     snap("review", &mut app);
 }
+
+#[test]
+fn review_form_action_items() {
+    let mut app = on_checklist(glass_open(), at(9, 30, 0));
+    update(&mut app, ch('r'));
+    while app.review.as_ref().unwrap().focused_section() != crate::review::Section::ActionItems {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    snap("review-action-items", &mut app);
+}
