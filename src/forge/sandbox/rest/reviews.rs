@@ -110,7 +110,7 @@ pub fn create(cx: &mut Cx, index: usize, at: usize) -> Answer {
         ));
     }
     let commit_id = match body["commit_id"].as_str() {
-        Some(sha) => Some(sha.to_owned()),
+        Some(sha) => Some(crate::text::sanitize_line(sha)),
         None => repo_git::branch_sha(&cx.repo_path(&cx.state.repos[index]), &pull.head),
     };
     let number = pull.number;
