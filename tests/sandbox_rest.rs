@@ -1259,6 +1259,20 @@ async fn reviews_are_validated_and_paged_like_github() {
     )
     .await;
     assert_eq!(bare_comment.status, 422, "a comment needs a body");
+    let escaped = as_user(
+        &sb,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"commit_id": "abc\u{1b}[2Jdef"})),
+    )
+    .await;
+    assert_eq!(escaped.status, 200);
+    let commit_id = escaped.json()["commit_id"].as_str().unwrap().to_owned();
+    assert!(
+        !commit_id.contains('\u{1b}'),
+        "stored text is sanitised: {commit_id:?}"
+    );
     let missing = as_user(
         &sb,
         "reviewer",
