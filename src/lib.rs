@@ -5,10 +5,12 @@
 //! `runbook`). See DESIGN.md in the shared folder for the whole picture.
 
 pub mod audit;
+pub mod caught;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod drill;
+pub mod error_chain;
 pub mod flow;
 pub mod forge;
 pub mod git;

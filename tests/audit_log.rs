@@ -1,7 +1,7 @@
 //! The writing side against real files: appends, torn-tail recovery, the writers' lock,
 //! several writers on one file, and sanitising of hostile text.
 
-use breakglass::audit::{AuditError, AuditLog, NewEntry, read_verified, verify_file};
+use breakglass::audit::{AuditError, AuditLog, LogCursor, NewEntry, read_verified, verify_file};
 use breakglass::clock::FakeClock;
 use breakglass::text::is_unsafe_char;
 use sha2::{Digest, Sha256};
@@ -334,4 +334,39 @@ fn hostile_strings_are_stored_clean() {
         "escaped visibly, not dropped: {}",
         read.actor
     );
+}
+
+#[test]
+fn a_cursor_reads_each_line_once_including_other_writers_and_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_with(dir.path(), 2);
+    let mut reader = open(&path);
+    let mut other = open(&path);
+    let mut cursor = LogCursor::default();
+    let first: Vec<u64> = reader
+        .records_since(&mut cursor)
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(first, [1, 2]);
+    assert!(reader.records_since(&mut cursor).unwrap().is_empty());
+
+    other.append(note("INC-B", 1)).unwrap();
+    reader.append(note("INC-A", 1)).unwrap();
+    let fresh = reader.records_since(&mut cursor).unwrap();
+    assert_eq!(
+        fresh
+            .iter()
+            .map(|r| (r.seq, r.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [(3, "note"), (4, "note")],
+        "the other writer's line, then this handle's own"
+    );
+    assert_eq!(fresh[0].incident.as_deref(), Some("INC-B"));
+    assert_eq!(
+        fresh[1].prev, fresh[0].hash,
+        "verified from the cursor's link"
+    );
+    assert_eq!(reader.records().unwrap().len(), 4);
 }

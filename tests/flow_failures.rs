@@ -1,6 +1,7 @@
 //! Failures are loud: an activation the forge refuses is restored at once and recorded; a
 //! restore the forge keeps refusing ends in `restore_failed` with exit code 3 (for
-//! `restore` and for every later `status`) until a later command gets it through.
+//! `restore` and for every later `status`) until a later command gets it through; a
+//! recorded snapshot this version cannot read stops the restore before any request.
 
 mod flow_support;
 
@@ -71,4 +72,61 @@ async fn a_restore_the_forge_keeps_refusing_is_exit_3_until_it_gets_through() {
     );
     assert_eq!(world.protection().unwrap(), snapshot);
     world.assert_chain_verifies().await;
+}
+
+/// A restore whose recorded snapshot this version cannot read (an older version wrote the
+/// reviews as a sentence) stops before any request with exit 3 and the way to restore by
+/// hand, instead of panicking half-way through the restore.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_snapshot_this_version_cannot_read_is_refused_with_what_to_do() {
+    let world = World::start().await;
+    let out = world.activate("INC-OLD", "10m", &[]).await;
+    assert!(out.status.success(), "{}", text_of(&out));
+    world.kill_watchdog("INC-OLD");
+    let relaxed = world.protection().unwrap();
+    rewrite_log_with_an_older_snapshot(world.home.path(), "INC-OLD");
+
+    let out = world.bg(&["restore", "--incident", "INC-OLD"]).await;
+
+    assert_eq!(out.status.code(), Some(3), "act now: {}", text_of(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "the snapshot recorded for INC-OLD is not one this version can restore (its classic \
+             protection is not understood: required_pull_request_reviews is not an object"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("`breakglass audit show --incident INC-OLD --json`"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(world.protection().unwrap(), relaxed, "nothing was sent");
+    world.assert_chain_verifies().await;
+}
+
+/// Replaces the audit log at `home` with one holding the same events for `id`, except that
+/// the preflight's snapshot records the reviews in a shape no GitHub GET has.
+fn rewrite_log_with_an_older_snapshot(home: &std::path::Path, id: &str) {
+    use breakglass::audit::{AuditLog, NewEntry};
+    use breakglass::clock::SystemClock;
+    let records = flow_support::audit_records(home);
+    let path = home.join("data/audit.jsonl");
+    std::fs::remove_file(&path).unwrap();
+    let mut log = AuditLog::open(path, std::sync::Arc::new(SystemClock)).unwrap();
+    for record in records.into_iter().filter(|r| r["incident"] == id) {
+        let mut data = record["data"].clone();
+        if record["kind"] == "preflighted" {
+            data["snapshot"]["classic"]["raw"]["required_pull_request_reviews"] =
+                serde_json::json!("one approving review");
+        }
+        log.append(NewEntry {
+            incident: Some(id.into()),
+            actor: record["actor"].as_str().unwrap().into(),
+            kind: record["kind"].as_str().unwrap().into(),
+            data,
+        })
+        .unwrap();
+    }
 }

@@ -41,6 +41,7 @@ fn declaration(id: &str, reason: &str) -> Declaration {
         reason: reason.into(),
         ttl: Some(Duration::minutes(20)),
         drill: false,
+        remote_url: None,
     }
 }
 

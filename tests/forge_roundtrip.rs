@@ -21,6 +21,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// One generated configuration: an organization's repository (`acme/api`) or a personal
@@ -121,6 +122,24 @@ fn fit_ruleset(mut raw: Value, org: bool) -> Value {
     Ruleset::from_get(raw).unwrap().writable_body().unwrap()
 }
 
+/// The OpenAPI `branch-protection-update` example (tests/fixtures/github/) on `acme/api`.
+fn github_update_example(pusher: &'static str) -> Case {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github/openapi-examples.json"
+    );
+    let examples: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut classic = examples["branch-protection-update"].clone();
+    fit_people(&mut classic, &["commander", "dev", "reviewer"], true);
+    Case {
+        org: true,
+        classic: Some(classic),
+        rulesets: Vec::new(),
+        pusher,
+        pushed_has_merges: false,
+    }
+}
+
 fn repo_of(case: &Case) -> RepoId {
     if case.org {
         api()
@@ -130,7 +149,7 @@ fn repo_of(case: &Case) -> RepoId {
 }
 
 /// Sets the case's protection through the REST API as the admin would in the web UI.
-async fn arrange(admin: &GitHubClient, repo: &RepoId, case: &Case) {
+async fn arrange(sandbox: &SandboxHandle, admin: &GitHubClient, repo: &RepoId, case: &Case) {
     if admin.get_protection(repo, "main").await.unwrap().is_some() {
         admin.delete_protection(repo, "main").await.unwrap();
     }
@@ -144,13 +163,34 @@ async fn arrange(admin: &GitHubClient, repo: &RepoId, case: &Case) {
             .set_required_signatures(repo, "main", protection.required_signatures)
             .await
             .unwrap();
+        // Lists naming nobody have no REST body: set them as the web UI would.
+        let reviews = &get["required_pull_request_reviews"];
+        let nobody = |key: &str| {
+            reviews.get(key).is_some_and(|a| {
+                ["users", "teams", "apps"]
+                    .iter()
+                    .all(|k| a[*k].as_array().is_none_or(Vec::is_empty))
+            })
+        };
+        let (dismissal, bypass) = (
+            nobody("dismissal_restrictions"),
+            nobody("bypass_pull_request_allowances"),
+        );
+        if dismissal || bypass {
+            assert!(sandbox.list_nobody_in_reviews(repo, "main", dismissal, bypass));
+        }
     }
     set_rulesets(admin, repo, &case.rulesets).await;
 }
 
+/// Cases refused for a state no REST body can write, and such cases restored exactly
+/// through sub-resources: both must occur, or the property covers them vacuously.
+static REFUSED: AtomicUsize = AtomicUsize::new(0);
+static UNWRITABLE_RESTORED: AtomicUsize = AtomicUsize::new(0);
+
 async fn run_case(sandbox: &SandboxHandle, case: Case) -> Result<(), TestCaseError> {
     let repo = repo_of(&case);
-    arrange(&client_as(sandbox, "commander"), &repo, &case).await;
+    arrange(sandbox, &client_as(sandbox, "commander"), &repo, &case).await;
     let (forge, _) = forge_as(sandbox, "commander");
     let taken = forge.snapshot(&repo, "main").await.unwrap();
     if let Some(get) = &case.classic {
@@ -166,7 +206,29 @@ async fn run_case(sandbox: &SandboxHandle, case: Case) -> Result<(), TestCaseErr
         for_other_pusher(&taken)
     };
     let who = pusher(&forge, &repo, case.pusher).await;
-    let plan = plan_for(&snapshot, who, case.pushed_has_merges).unwrap();
+    let plan = match plan_for(&snapshot, who, case.pushed_has_merges) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            // Refused before the glass opens, only for a state a full PUT would change.
+            let classic = snapshot
+                .classic
+                .protection()
+                .expect("refusals here are classic");
+            prop_assert!(
+                !classic.unwritable_by_rest(case.org).is_empty(),
+                "{refusal}"
+            );
+            REFUSED.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+    };
+    if snapshot
+        .classic
+        .protection()
+        .is_some_and(|p| !p.unwritable_by_rest(case.org).is_empty())
+    {
+        UNWRITABLE_RESTORED.fetch_add(1, Ordering::Relaxed);
+    }
 
     let applied = forge.apply(&plan).await.unwrap();
     prop_assert_eq!(applied.steps.len(), plan.steps.len());
@@ -201,10 +263,22 @@ fn many_configurations_restore_exactly_what_was_snapshotted() {
         failure_persistence: None,
         ..Config::default()
     });
+    // GitHub's own example of review dismissal restricted to nobody: restored by the
+    // admin's plan, refused for a maintainer of its locked branch.
+    for pusher in ["commander", "dev"] {
+        runtime
+            .block_on(run_case(&sandbox, github_update_example(pusher)))
+            .unwrap_or_else(|e| panic!("GitHub's example as {pusher}: {e}"));
+    }
     let result = runner.run(&case(), |case| runtime.block_on(run_case(&sandbox, case)));
     if let Err(failure) = result {
         panic!("{failure}");
     }
+    assert!(REFUSED.load(Ordering::Relaxed) > 0, "no case was refused");
+    assert!(
+        UNWRITABLE_RESTORED.load(Ordering::Relaxed) > 0,
+        "no case restored a review list naming nobody"
+    );
     runtime.block_on(sandbox.shutdown());
 }
 

@@ -5,6 +5,7 @@
 mod smart_http_support;
 
 use breakglass::forge::sandbox::smart_http::Verdict;
+use breakglass::forge::token::TokenHost;
 use breakglass::git::{Credentials, GitError, LocalRepo, PushRequest};
 use breakglass::secret::Secret;
 use git2::{Oid, Repository};
@@ -224,4 +225,45 @@ fn an_unreachable_forge_is_a_transport_error() {
 
     assert!(matches!(error, GitError::Transport { .. }), "{error}");
     assert!(error.to_string().contains("check the network"), "{error}");
+}
+
+#[test]
+fn a_token_found_for_another_host_is_never_offered_to_this_remote() {
+    let f = fixture();
+    let before = f.server.unauthorized();
+    let remote = url::Url::parse(&f.server.url("acme", "api")).unwrap();
+    // The same address on another port is another server.
+    let elsewhere = TokenHost::of_git_remote(remote.host_str().unwrap(), Some(1));
+
+    let error = f
+        .local
+        .push(
+            &request(&f, Some(f.base)),
+            &Credentials::token_for_host(Secret::new(TOKEN), elsewhere),
+        )
+        .unwrap_err();
+
+    assert!(
+        matches!(error, GitError::TokenForOtherHost { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("127.0.0.1:1"), "{error}");
+    assert_eq!(
+        f.server.unauthorized() - before,
+        1,
+        "only the unauthenticated request: the token was not sent"
+    );
+    assert_eq!(server_main(&f), f.base);
+
+    // Bound to the remote's own host, it is offered and the push lands.
+    let here = TokenHost::of_git_remote(remote.host_str().unwrap(), remote.port());
+    let outcome = f
+        .local
+        .push(
+            &request(&f, Some(f.base)),
+            &Credentials::token_for_host(Secret::new(TOKEN), here),
+        )
+        .unwrap();
+    assert!(outcome.accepted, "{outcome:?}");
+    assert_eq!(server_main(&f), f.fix);
 }

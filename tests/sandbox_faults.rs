@@ -42,6 +42,27 @@ async fn server_errors_run_out_after_their_count() {
     sb.shutdown().await;
 }
 
+/// A request handler that panics is answered 500 with the cause, and the sandbox goes on
+/// serving, on the same runtime as its caller (as in a TUI drill).
+#[tokio::test]
+async fn a_panicking_handler_is_answered_500_and_the_sandbox_keeps_serving() {
+    let sb = start().await;
+    sb.add_fault(fault("get:/user=panic x1"));
+    let panicked = as_user(&sb, "commander", "GET", "/user", None).await;
+    assert_eq!(panicked.status, 500);
+    assert_eq!(
+        panicked.message(),
+        "The sandbox failed on this request (sandbox fault: the request handler panics); \
+         try again"
+    );
+    let next = as_user(&sb, "commander", "GET", "/user", None).await;
+    assert_eq!(
+        (next.status, next.json()["login"].clone()),
+        (200, json!("commander"))
+    );
+    sb.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_5xx_fault_does_not_perform_the_request() {
     let sb = start().await;

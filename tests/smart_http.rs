@@ -296,19 +296,10 @@ fn a_gzip_encoded_upload_pack_request_is_inflated_and_served() {
     let (bare, head) = server.seed("acme", "api");
     let want = format!("want {head} ofs-delta\n");
     let request = format!("{:04x}{want}00000009done\n", want.len() + 4);
-    let mut gzip = std::process::Command::new("gzip")
-        .arg("-c")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     use std::io::Write as _;
-    gzip.stdin
-        .take()
-        .unwrap()
-        .write_all(request.as_bytes())
-        .unwrap();
-    let compressed = gzip.wait_with_output().unwrap().stdout;
+    gzip.write_all(request.as_bytes()).unwrap();
+    let compressed = gzip.finish().unwrap();
     assert_eq!(&compressed[..2], &[0x1f, 0x8b]);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -322,6 +313,28 @@ fn a_gzip_encoded_upload_pack_request_is_inflated_and_served() {
         String::from_utf8_lossy(&response)
     );
     assert!(response.windows(4).any(|w| w == b"PACK"));
+}
+
+#[test]
+fn a_truncated_gzip_request_is_refused_as_malformed() {
+    let server = GitServer::start(None);
+    let (bare, head) = server.seed("acme", "api");
+    let want = format!("want {head} ofs-delta\n");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    use std::io::Write as _;
+    gzip.write_all(want.as_bytes()).unwrap();
+    let mut compressed = gzip.finish().unwrap();
+    compressed.truncate(compressed.len() - 6);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let refused = runtime.block_on(smart_http::upload_pack(bare.path(), compressed.into()));
+
+    match refused {
+        Err(smart_http::SmartHttpError::MalformedRequest(why)) => {
+            assert!(why.contains("could not be inflated"), "{why}")
+        }
+        other => panic!("a truncated body must be refused as malformed: {other:?}"),
+    }
 }
 
 #[test]

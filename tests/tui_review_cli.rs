@@ -35,6 +35,8 @@ fn restored_incident(id: &str) -> Vec<E> {
             cap: 7200,
             runbook: "github".into(),
             drill: false,
+            api_url: None,
+            remote_url: None,
         },
         E::Preflighted {
             login: "commander".into(),

@@ -46,6 +46,7 @@ async fn declare(flow: &Flow, id: &str) {
         reason: REASON.into(),
         ttl: Some(chrono::Duration::minutes(20)),
         drill: false,
+        remote_url: None,
     })
     .await
     .unwrap();

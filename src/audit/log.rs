@@ -18,6 +18,23 @@ use std::time::Duration;
 /// How long an append waits for another writer before reporting [`AuditError::InUse`].
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(2);
 
+/// How far a reader of [`AuditLog::records_since`] has read: a byte offset just after a
+/// verified line and that line's link. The default is the start of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogCursor {
+    offset: u64,
+    link: Link,
+}
+
+impl Default for LogCursor {
+    fn default() -> Self {
+        LogCursor {
+            offset: 0,
+            link: Link::GENESIS,
+        }
+    }
+}
+
 /// An open, verified log; many processes may append (one lock per append).
 pub struct AuditLog {
     path: PathBuf,
@@ -88,13 +105,29 @@ impl AuditLog {
 
     /// Every record, re-read and verified (includes other processes' appends).
     pub fn records(&mut self) -> Result<Vec<Record>, AuditError> {
+        self.records_since(&mut LogCursor::default())
+    }
+
+    /// The records appended after `cursor` (by any process), verified from the cursor's
+    /// link on; moves the cursor past them. A reader that keeps its cursor reads each
+    /// line once instead of the whole file every time.
+    pub fn records_since(&mut self, cursor: &mut LogCursor) -> Result<Vec<Record>, AuditError> {
         let _lock = self.lock()?;
         self.catch_up()?;
-        let mut bytes = Vec::with_capacity(self.len as usize);
-        self.read_from(0, &mut bytes)?;
-        bytes.truncate(self.len as usize);
-        let (records, _, _) =
-            verify_records(&bytes, Link::GENESIS, false).map_err(|e| self.corrupt(e))?;
+        if cursor.offset > self.len {
+            return Err(AuditError::Shrunk {
+                path: self.path.clone(),
+                was: cursor.offset,
+                now: self.len,
+            });
+        }
+        let mut bytes = Vec::with_capacity((self.len - cursor.offset) as usize);
+        self.read_from(cursor.offset, &mut bytes)?;
+        bytes.truncate((self.len - cursor.offset) as usize);
+        let (records, end, complete) =
+            verify_records(&bytes, cursor.link, false).map_err(|e| self.corrupt(e))?;
+        cursor.offset += complete as u64;
+        cursor.link = end;
         Ok(records.into_iter().map(|(record, _)| record).collect())
     }
 

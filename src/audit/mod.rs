@@ -19,6 +19,6 @@ pub use bulk::BulkWriter;
 pub use chain::{ChainError, Problem, Summary, verify_bytes};
 pub use checkpoint::{CHECKPOINT_FORMAT, Checkpoint};
 pub use error::AuditError;
-pub use log::{AuditLog, DEFAULT_LOCK_WAIT};
+pub use log::{AuditLog, DEFAULT_LOCK_WAIT, LogCursor};
 pub use read::{VerifiedLine, read_verified, read_verified_lines, verify_file};
 pub use record::{GENESIS_PREV, Head, NewEntry, Record};

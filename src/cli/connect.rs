@@ -1,10 +1,14 @@
-//! Building a [`Flow`] for a headless command: paths, configuration, the token, the forge
-//! client, and the recovery pass every command runs first (reported on stderr).
+//! Building a [`Flow`] for a headless command: paths, configuration, the forge the command
+//! must use (the incident's, read from the ledger before any request), the token for that
+//! forge's host, and the recovery pass every command runs first (reported on stderr).
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
-use crate::flow::{Flow, FlowOptions, FlowSetup, RecoveryReport};
-use crate::forge::token::discover_token;
+use crate::flow::{
+    Flow, FlowError, FlowOptions, FlowSetup, ForgeConnector, RecoveryReport, awaits_review,
+    connect_forge, forge_for, is_in_progress,
+};
+use crate::incident::Incident;
 use crate::paths::Paths;
 use std::sync::Arc;
 
@@ -12,7 +16,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ForgeArgs {
     /// The forge's REST API base (GitHub Enterprise: https://HOST/api/v3; a sandbox:
-    /// http://127.0.0.1:PORT). Default: config `api_url`, else https://api.github.com.
+    /// http://127.0.0.1:PORT). Default: config `api_url`, else https://api.github.com. An
+    /// existing incident uses the forge it was declared on; naming another is refused.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
 }
@@ -22,13 +27,28 @@ pub fn load_config(paths: &Paths, overrides: ConfigOverrides) -> anyhow::Result<
     Ok(Config::load(paths, &overrides)?)
 }
 
-/// A flow for `command` against the configured forge, with the operator's token.
+/// The incident a command acts on, as far as it can be told before connecting: its forge
+/// is the one the command must use.
+#[derive(Debug, Clone, Copy)]
+pub enum ActsOn<'a> {
+    /// No incident in particular (`status`): the configured forge.
+    NoIncident,
+    /// This incident if given, else the only one in progress.
+    Incident(Option<&'a str>),
+    /// This incident if given, else the only restored one awaiting its review.
+    Review(Option<&'a str>),
+}
+
+/// A flow for `command` on the forge of the incident it acts on (else the configured
+/// forge), with the token found for that forge's host. A different forge named by
+/// `--api-url` or the config is refused before any request.
 pub async fn connect(
     command: &str,
     forge: &ForgeArgs,
     overrides: ConfigOverrides,
+    acts_on: ActsOn<'_>,
 ) -> anyhow::Result<Flow> {
-    connect_as(command, forge, overrides, None).await
+    connect_as(command, forge, overrides, acts_on, None).await
 }
 
 /// [`connect`], recording events as `actor` when given instead of asking the forge.
@@ -36,6 +56,7 @@ pub async fn connect_as(
     command: &str,
     forge: &ForgeArgs,
     overrides: ConfigOverrides,
+    acts_on: ActsOn<'_>,
     actor: Option<String>,
 ) -> anyhow::Result<Flow> {
     let paths = Paths::from_env()?;
@@ -44,14 +65,15 @@ pub async fn connect_as(
         ..overrides
     };
     let config = load_config(&paths, overrides)?;
-    let (token, _source) = discover_token()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let api_url = config.api_url.as_str().trim_end_matches('/').to_owned();
-    let forge = crate::flow::github_forge(&api_url, token.clone(), clock.clone())?;
+    let incident = incident_acted_on(&paths, &clock, acts_on)?;
+    let api_url = forge_for(incident.as_ref(), &config)?;
+    let (forge, token) = connect_forge(&api_url, clock.clone())?;
     let options = FlowOptions {
         command: command.to_owned(),
         api_url,
         actor,
+        other_forges: Some(ForgeConnector::discovering(clock.clone())),
         ..FlowOptions::default()
     };
     Ok(Flow::open(FlowSetup {
@@ -59,10 +81,36 @@ pub async fn connect_as(
         config,
         clock,
         forge,
-        token: Some(token),
+        token: Some(token.secret().clone()),
         options,
     })
     .await?)
+}
+
+/// The incident `acts_on` names, read from the ledger; `None` when it names none, or none
+/// can be told apart yet (the flow then says why after connecting).
+fn incident_acted_on(
+    paths: &Paths,
+    clock: &Arc<dyn Clock>,
+    acts_on: ActsOn<'_>,
+) -> Result<Option<Incident>, FlowError> {
+    let (id, candidate): (Option<&str>, fn(&Incident) -> bool) = match acts_on {
+        ActsOn::NoIncident => return Ok(None),
+        ActsOn::Incident(id) => (id, is_in_progress),
+        ActsOn::Review(id) => (id, awaits_review),
+    };
+    // An unreadable incident binds nothing: the flow reports it when it reads it.
+    let mut readable = crate::flow::ledger_incidents(paths, clock.clone())?
+        .into_iter()
+        .filter_map(Result::ok);
+    if let Some(id) = id {
+        return Ok(readable.find(|incident| incident.id == id));
+    }
+    let mut candidates = readable.filter(candidate);
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => Ok(Some(only)),
+        _ => Ok(None),
+    }
 }
 
 /// Runs recovery and tells the operator on stderr what it did and what is open.

@@ -71,7 +71,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {}", crate::text::sanitize(&format!("{err:#}")));
+            let message = crate::error_chain::error_chain(err.as_ref());
+            eprintln!("error: {}", crate::text::sanitize(&message));
             let code = err
                 .downcast_ref::<crate::flow::FlowError>()
                 .map_or(exit::ERROR, crate::flow::FlowError::exit_code);

@@ -1,12 +1,12 @@
 //! `breakglass status` (recovery, then open incidents, leases and time left) and the
 //! hidden `breakglass watchdog` that guards one lease from its own process.
 
-use super::connect::{ForgeArgs, connect, connect_as, recover_and_report};
+use super::connect::{ActsOn, ForgeArgs, connect, connect_as, recover_and_report};
 use super::exit;
 use super::steps::print_json;
 use crate::config::ConfigOverrides;
 use crate::flow::is_in_progress;
-use crate::incident::{Incident, RestoreTrigger};
+use crate::incident::{Incident, RESTORE_RETRY, RestoreTrigger};
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -31,36 +31,47 @@ pub struct WatchdogArgs {
 }
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
-    let flow = connect("breakglass status", &args.forge, ConfigOverrides::default()).await?;
+    let flow = connect(
+        "breakglass status",
+        &args.forge,
+        ConfigOverrides::default(),
+        ActsOn::NoIncident,
+    )
+    .await?;
     let recovery = recover_and_report(&flow).await?;
     let now = flow.clock().now();
-    let mut open = Vec::new();
-    let mut attention = Vec::new();
-    let mut unreadable = Vec::new();
-    for folded in flow.incidents()? {
-        match folded {
-            Ok(incident) if is_in_progress(&incident) => open.push(incident),
-            Ok(incident) if incident.needs_attention() => attention.push(incident),
-            Ok(_) => {}
-            Err(e) => unreadable.push(e.to_string()),
-        }
-    }
+    let ledger = flow.ledger();
+    let (open, attention): (Vec<&Incident>, Vec<&Incident>) = ledger
+        .incidents
+        .iter()
+        .filter(|i| is_in_progress(i) || i.needs_attention())
+        .partition(|i| is_in_progress(i));
+    let failing: Vec<String> = open
+        .iter()
+        .filter_map(|i| {
+            i.restore_failing()
+                .map(|f| format!("{}: {} ({} attempts)", i.id, f.summary(), f.attempts))
+        })
+        .collect();
     if args.json {
-        let view = |i: &Incident| {
+        let view = |i: &&Incident| {
             json!({
                 "id": i.id, "repo": i.repo, "branch": i.branch, "phase": i.phase,
                 "deadline": i.lease.map(|l| l.deadline),
                 "remaining_seconds": i.lease.map(|l| l.remaining(now).num_seconds()),
                 "glass_possibly_open": i.glass_possibly_open(),
+                "restore_failing": i.restore_failing(),
             })
         };
         print_json(&json!({
             "recovery": recovery,
             "open": open.iter().map(view).collect::<Vec<_>>(),
             "needs_attention": attention.iter().map(view).collect::<Vec<_>>(),
-            "unreadable": unreadable,
+            "unreadable": ledger.unreadable.iter().map(|u| format!("incident {}: {}", u.id, u.why)).collect::<Vec<_>>(),
+            "chain": ledger.chain,
         }));
     } else {
+        // An unreadable log or incident was said once already, by recovery on stderr.
         if open.is_empty() {
             println!("no open incidents");
         }
@@ -77,6 +88,9 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 left.map(|l| format!(", {l} left")).unwrap_or_default()
             );
         }
+        for line in &failing {
+            println!("{line}");
+        }
         for incident in &attention {
             println!(
                 "NEEDS ATTENTION: {} is {} (restore failed or drift found)",
@@ -84,8 +98,9 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    let failed =
-        recovery.needs_attention() || open.iter().any(|i| i.phase.name() == "restore_failed");
+    let failed = recovery.needs_attention()
+        || !failing.is_empty()
+        || open.iter().any(|i| i.phase.name() == "restore_failed");
     Ok(if failed {
         exit::RESTORE_FAILED
     } else {
@@ -94,13 +109,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
 }
 
 pub async fn watchdog(args: WatchdogArgs) -> anyhow::Result<u8> {
-    let flow = connect_as(
-        "breakglass watchdog",
-        &args.forge,
-        ConfigOverrides::default(),
-        args.actor.clone(),
-    )
-    .await?;
+    let flow = connect_until_reachable(&args).await?;
     tracing::info!(incident = %args.incident, pid = std::process::id(), "watchdog guarding the lease");
     let outcome = flow
         .guard_lease(&args.incident, RestoreTrigger::Watchdog)
@@ -113,6 +122,36 @@ pub async fn watchdog(args: WatchdogArgs) -> anyhow::Result<u8> {
         None => {
             tracing::info!(incident = %args.incident, "the glass was closed elsewhere; watchdog done");
             Ok(exit::OK)
+        }
+    }
+}
+
+/// The watchdog's flow, however long the forge (or the log) takes to answer: giving up
+/// here would leave the glass open with nobody watching the deadline.
+async fn connect_until_reachable(args: &WatchdogArgs) -> anyhow::Result<crate::flow::Flow> {
+    let mut failures = 0;
+    loop {
+        match connect_as(
+            "breakglass watchdog",
+            &args.forge,
+            ConfigOverrides::default(),
+            ActsOn::Incident(Some(&args.incident)),
+            args.actor.clone(),
+        )
+        .await
+        {
+            Ok(flow) => return Ok(flow),
+            Err(error)
+                if error
+                    .downcast_ref::<crate::flow::FlowError>()
+                    .is_some_and(crate::flow::watchdog::retryable) =>
+            {
+                failures += 1;
+                let pause = RESTORE_RETRY.delay_after(failures);
+                tracing::warn!(incident = %args.incident, error = %format!("{error:#}"), ?pause, "the watchdog cannot reach the forge yet; retrying");
+                tokio::time::sleep(pause).await;
+            }
+            Err(error) => return Err(error),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `breakglass activate|push|restore|review`: the headless break-glass steps. Each prints
 //! words, or one JSON document with `--json`, and returns the exit code.
 
-use super::connect::{ForgeArgs, connect, recover_and_report};
+use super::connect::{ActsOn, ForgeArgs, connect, recover_and_report};
 use super::exit;
 use super::interrupt::interruptible;
 use crate::config::{ConfigOverrides, parse_duration};
@@ -107,7 +107,8 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
         remote: args.remote.clone(),
         ..ConfigOverrides::default()
     };
-    let flow = connect("breakglass activate", &args.forge, overrides).await?;
+    let acts_on = ActsOn::Incident(Some(&args.incident));
+    let flow = connect("breakglass activate", &args.forge, overrides, acts_on).await?;
     recover_and_report(&flow).await?;
     let id = args.incident.clone();
     let run = async {
@@ -121,6 +122,7 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
                 reason: args.reason.clone(),
                 ttl: args.ttl,
                 drill: false,
+                remote_url: flow.clone_remote_url(args.repo_dir.as_deref(), args.remote.as_deref()),
             })
             .await?;
         }
@@ -174,7 +176,8 @@ pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
         remote: args.remote.clone(),
         ..ConfigOverrides::default()
     };
-    let flow = connect("breakglass push", &args.forge, overrides).await?;
+    let acts_on = ActsOn::Incident(args.incident.as_deref());
+    let flow = connect("breakglass push", &args.forge, overrides, acts_on).await?;
     recover_and_report(&flow).await?;
     let id = flow.resolve_incident(args.incident.as_deref())?;
     let report = interruptible(
@@ -206,6 +209,7 @@ pub async fn restore(restore: RestoreArgs) -> anyhow::Result<u8> {
         "breakglass restore",
         &args.forge,
         ConfigOverrides::default(),
+        ActsOn::Incident(args.incident.as_deref()),
     )
     .await?;
     let recovery = recover_and_report(&flow).await?;
@@ -231,7 +235,13 @@ pub async fn review(args: IncidentArgs) -> anyhow::Result<u8> {
 /// Opens (or finds again: it is idempotent) the retroactive review pull request and
 /// returns the incident it belongs to.
 pub async fn open_review(args: IncidentArgs) -> anyhow::Result<String> {
-    let mut flow = connect("breakglass review", &args.forge, ConfigOverrides::default()).await?;
+    let mut flow = connect(
+        "breakglass review",
+        &args.forge,
+        ConfigOverrides::default(),
+        ActsOn::Review(args.incident.as_deref()),
+    )
+    .await?;
     recover_and_report(&flow).await?;
     flow.set_reviewers(args.reviewers.clone());
     let id = match args.incident.as_deref() {
@@ -253,12 +263,11 @@ pub async fn open_review(args: IncidentArgs) -> anyhow::Result<String> {
 
 /// The most recent restored incident without a review, for `review` without `--incident`.
 fn latest_restored(flow: &Flow) -> anyhow::Result<String> {
-    use crate::incident::Phase;
     let waiting: Vec<String> = flow
         .incidents()?
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|i| matches!(i.phase, Phase::Restored | Phase::Drift) && !i.pushes.is_empty())
+        .filter(crate::flow::awaits_review)
         .map(|i| i.id)
         .collect();
     match waiting.as_slice() {

@@ -75,6 +75,7 @@ pub(super) fn apply(
     config.file = Some(path.to_path_buf());
     if let Some(v) = &raw.api_url {
         config.api_url = file.check(v, "api_url", parse_api_url)?;
+        config.api_url_origin = Some(file.origin(Some(v.span().start)));
     }
     if let Some(v) = &raw.remote {
         config.remote = file.check(v, "remote", check_remote)?;

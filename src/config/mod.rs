@@ -55,6 +55,8 @@ pub struct Config {
     pub chat_hosts: Vec<String>,
     /// The forge's REST API base (GitHub Enterprise: `https://HOST/api/v3`).
     pub api_url: Url,
+    /// Where `api_url` was set (the file's line, or the command line); `None`: the default.
+    pub api_url_origin: Option<Origin>,
     /// A runbook to use instead of `runbook.toml` in the config dir or the default.
     pub runbook: Option<PathBuf>,
     /// The git remote that points at the forge.
@@ -82,6 +84,7 @@ impl Default for Config {
             reject_chat_links: true,
             chat_hosts: DEFAULT_CHAT_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             api_url: Url::parse(DEFAULT_API_URL).expect("valid"),
+            api_url_origin: None,
             runbook: None,
             remote: DEFAULT_REMOTE.to_owned(),
             file: None,
@@ -126,6 +129,7 @@ impl Config {
                     key: "--api-url",
                     problem,
                 })?;
+            self.api_url_origin = Some(cli());
         }
         if let Some(remote) = &overrides.remote {
             self.remote = file::check_remote(remote).map_err(|problem| ConfigError::Invalid {

@@ -25,6 +25,10 @@ fn without_a_file_the_defaults_apply() {
     assert_eq!(config.lease_default, Duration::minutes(30));
     assert_eq!(config.lease_cap, Duration::hours(2));
     assert_eq!(config.api_url.as_str(), "https://api.github.com/");
+    assert_eq!(
+        config.api_url_origin, None,
+        "the default is nobody's choice"
+    );
     assert_eq!(config.remote, "origin");
     assert!(config.runbook.is_none() && config.file.is_none());
 }
@@ -50,6 +54,10 @@ chat_hosts = ["chat.example.com"]
     );
     let config = Config::load(&paths, &ConfigOverrides::default()).unwrap();
     assert_eq!(config.api_url.as_str(), "https://github.example.com/api/v3");
+    assert_eq!(
+        config.api_url_origin.as_ref().map(ToString::to_string),
+        Some(format!("{} line 2", paths.config_file().display()))
+    );
     assert_eq!(config.remote, "upstream");
     assert_eq!(
         config.runbook,
@@ -78,6 +86,10 @@ fn the_command_line_wins_over_the_file() {
     let config = Config::load(&paths, &overrides).unwrap();
     assert_eq!(config.remote, "fork");
     assert_eq!(config.api_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(
+        config.api_url_origin,
+        Some(crate::config::Origin::CommandLine)
+    );
     assert_eq!(config.lease_default, Duration::minutes(5));
     assert_eq!(
         config.runbook.as_deref(),

@@ -131,7 +131,16 @@ impl Rehearsal {
     /// Declares `declaration` on the sandbox; only drills declared here can go on here.
     pub async fn declare(&self, declaration: Declaration) -> Result<Incident, FlowError> {
         let id = declaration.id.clone();
-        let incident = self.flow.declare(declaration).await?;
+        let remote_url = declaration
+            .remote_url
+            .or_else(|| self.flow.clone_remote_url(Some(&self.clone_dir), None));
+        let incident = self
+            .flow
+            .declare(Declaration {
+                remote_url,
+                ..declaration
+            })
+            .await?;
         lock(&self.declared).push(id);
         Ok(incident)
     }
@@ -297,6 +306,7 @@ fn scenario(setup: &RehearsalSetup, clock: &dyn Clock) -> Declaration {
         branch: DRILL_BRANCH.into(),
         ttl: setup.ttl,
         drill: true,
+        remote_url: None,
     }
 }
 

@@ -3,11 +3,13 @@
 //! step, extending the lease). The effectful steps live in their own modules.
 
 use super::error::FlowError;
+use super::ledger::LedgerView;
 use super::lock::IncidentLock;
 use super::recorder::Recorder;
 use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::forge::github::{Sleeper, TokioSleeper};
 use crate::forge::plan::RelaxPlan;
 use crate::forge::port::Forge;
 use crate::incident::{Incident, IncidentEvent};
@@ -29,18 +31,39 @@ pub struct FlowOptions {
     pub watchdog_program: Option<PathBuf>,
     /// `BREAKGLASS_HOME` for the watchdog; `None`: it inherits this process's environment.
     pub home: Option<PathBuf>,
-    /// The forge API URL the watchdog is told to use.
+    /// The forge API URL this flow talks to: recorded in `declared` (binding the incident
+    /// to it) and given to the watchdog.
     pub api_url: String,
+    /// How recovery reaches an incident bound to another forge; `None`: it reports such an
+    /// incident instead of restoring it.
+    pub other_forges: Option<super::binding::ForgeConnector>,
     /// Logins asked to review the retroactive review's pull request.
     pub reviewers: Vec<String>,
-    /// Restore attempts before `restore_failed` is the final word of this run.
+    /// Restore attempts a one-shot command makes (the guards never stop trying); the
+    /// pauses between them follow [`crate::incident::RESTORE_RETRY`].
     pub restore_attempts: u32,
-    /// The pause between restore attempts (doubled each time).
-    pub restore_backoff: std::time::Duration,
     /// The login events are recorded as, when the caller already knows it (the watchdog
     /// is told its parent's, so it asks the forge nothing while the glass is open);
     /// `None`: ask the forge who the token belongs to.
     pub actor: Option<String>,
+    /// How the flow waits between restore attempts (tests advance a fake clock instead).
+    pub sleeper: FlowSleeper,
+}
+
+/// The flow's way to wait: real time unless a test injects another.
+#[derive(Clone)]
+pub struct FlowSleeper(pub Arc<dyn Sleeper>);
+
+impl Default for FlowSleeper {
+    fn default() -> Self {
+        FlowSleeper(Arc::new(TokioSleeper))
+    }
+}
+
+impl std::fmt::Debug for FlowSleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FlowSleeper")
+    }
 }
 
 impl Default for FlowOptions {
@@ -51,10 +74,11 @@ impl Default for FlowOptions {
             watchdog_program: None,
             home: None,
             api_url: crate::config::DEFAULT_API_URL.into(),
+            other_forges: None,
             reviewers: Vec::new(),
             restore_attempts: 3,
-            restore_backoff: std::time::Duration::from_millis(500),
             actor: None,
+            sleeper: FlowSleeper::default(),
         }
     }
 }
@@ -148,6 +172,11 @@ impl Flow {
         &self.forge
     }
 
+    /// The ledger: every incident, the unreadable ones and the chain's state.
+    pub fn ledger(&self) -> LedgerView {
+        self.recorder.ledger()
+    }
+
     /// Every incident in the log, folded; unreadable ones are errors of their own.
     pub fn incidents(&self) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
         self.recorder.incidents()
@@ -231,9 +260,14 @@ impl Flow {
         self.recorder.load(id)
     }
 
-    /// Takes incident `id`'s lock for this process's command.
+    /// Takes incident `id`'s lock for this process's command, refusing an incident bound
+    /// to another forge than this flow's (every step that acts on an incident takes it).
     pub(super) fn lock(&self, id: &str) -> Result<IncidentLock, FlowError> {
-        IncidentLock::acquire(&self.paths.state_dir, id, &self.options.command)
+        let lock = IncidentLock::acquire(&self.paths.state_dir, id, &self.options.command)?;
+        if let Some(incident) = self.recorder.find(id)? {
+            self.check_bound(&incident)?;
+        }
+        Ok(lock)
     }
 }
 
@@ -241,6 +275,12 @@ impl Flow {
 pub fn is_in_progress(incident: &Incident) -> bool {
     use crate::incident::Phase;
     incident.glass_possibly_open() || matches!(incident.phase, Phase::Declared | Phase::Preflighted)
+}
+
+/// Restored with a push landed, so its retroactive review is due.
+pub fn awaits_review(incident: &Incident) -> bool {
+    use crate::incident::Phase;
+    matches!(incident.phase, Phase::Restored | Phase::Drift) && !incident.pushes.is_empty()
 }
 
 /// The GitHub forge for `api_url` with `token`; mutations are spaced as GitHub asks,

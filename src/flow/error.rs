@@ -35,6 +35,27 @@ pub enum FlowError {
          with `breakglass push|restore|review --incident {id}`"
     )]
     AlreadyDeclared { id: String },
+    #[error(
+        "incident {id} belongs to the forge {bound} where it was declared, not {requested} \
+         (named by {named_by}); nothing was sent — name {bound} instead, with --api-url or \
+         `api_url` in the config"
+    )]
+    OtherForge {
+        id: String,
+        bound: String,
+        requested: String,
+        named_by: String,
+    },
+    #[error(
+        "incident {id} was declared by an older breakglass that did not record its forge, and \
+         no forge was named; nothing was sent — pass --api-url with the API URL of the forge \
+         it was declared on"
+    )]
+    ForgeUnknown { id: String },
+    #[error(transparent)]
+    NoToken(#[from] crate::forge::token::NoTokenError),
+    #[error(transparent)]
+    TokenHost(#[from] crate::forge::token::WrongHostError),
     #[error("there is no incident {id} in the audit log; `breakglass status` lists them")]
     UnknownIncident { id: String },
     #[error("no incident is open; declare one with `breakglass activate`")]
@@ -115,6 +136,12 @@ pub enum FlowError {
     )]
     ExtensionNeedsReason { id: String },
     #[error(
+        "the snapshot recorded for {id} is not one this version can restore ({problem}); \
+         nothing was changed — restore by hand from the `preflighted` event shown by \
+         `breakglass audit show --incident {id} --json`"
+    )]
+    SnapshotNotRestorable { id: String, problem: String },
+    #[error(
         "the recorded {what} of incident {id} cannot be read ({problem}); check the log with \
          `breakglass audit verify`"
     )]
@@ -152,7 +179,8 @@ impl FlowError {
             FlowError::ActivationFailed {
                 restored: false, ..
             }
-            | FlowError::KeepTheirsRefused { .. } => 3,
+            | FlowError::KeepTheirsRefused { .. }
+            | FlowError::SnapshotNotRestorable { .. } => 3,
             _ => 1,
         }
     }

@@ -1,6 +1,8 @@
 //! Failpoints, a test hook: `BREAKGLASS_FAILPOINT=after:activation_intended` makes the
 //! process SIGKILL itself at that step boundary, so crash tests can stop the real binary
-//! exactly where a power cut or `kill -9` could. Inert unless the variable is set.
+//! exactly where a power cut or `kill -9` could. Compiled in only with the `failpoints`
+//! cargo feature (on for the tests, off by default), so no release build can be killed this
+//! way; even then it is inert unless the variable is set.
 //!
 //! Names: `after:<event kind>` (right after the event is acknowledged by the audit log),
 //! and `after:forge_apply`, `after:git_push`, `after:forge_restore` (between a forge or git
@@ -28,6 +30,7 @@ pub const BOUNDARIES: &[&str] = &[
 
 /// Kills the process with SIGKILL if `name` is armed. Nothing runs after it: no
 /// destructor, no flush, exactly like a crash.
+#[cfg(feature = "failpoints")]
 pub fn hit(name: &str) {
     let Some(armed) = std::env::var_os(FAILPOINT_ENV) else {
         return;
@@ -41,7 +44,12 @@ pub fn hit(name: &str) {
     }
 }
 
+/// Without the `failpoints` feature nothing is armed, whatever the environment says.
+#[cfg(not(feature = "failpoints"))]
+pub fn hit(_name: &str) {}
+
 /// True when the comma-separated `spec` names `name` exactly.
+#[cfg_attr(not(any(test, feature = "failpoints")), allow(dead_code))]
 fn is_armed(spec: &str, name: &str) -> bool {
     spec.split(',').any(|point| point.trim() == name)
 }
@@ -58,5 +66,22 @@ mod tests {
         assert!(!is_armed("", "after:activated"));
         // Every documented boundary is one a test can name.
         assert!(BOUNDARIES.iter().all(|b| b.starts_with("after:")));
+    }
+
+    /// A build that is not for the tests (`cargo build`, `--release`) must not have the hook:
+    /// the feature stays out of the defaults and only the test build turns it on.
+    #[test]
+    fn only_the_test_build_has_failpoints() {
+        let manifest: toml::Table =
+            toml::from_str(include_str!("../../Cargo.toml")).expect("Cargo.toml parses");
+        let features = manifest["features"].as_table().expect("[features]");
+        let default = features.get("default").and_then(|d| d.as_array());
+        assert!(
+            !default.is_some_and(|d| d.iter().any(|f| f.as_str() == Some("failpoints"))),
+            "failpoints must not be a default feature"
+        );
+        let for_tests = &manifest["dev-dependencies"]["breakglass"]["features"];
+        assert_eq!(for_tests, &toml::Value::from(vec!["failpoints"]));
+        const { assert!(cfg!(feature = "failpoints"), "the tests are built with it") };
     }
 }

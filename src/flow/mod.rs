@@ -9,11 +9,13 @@
 //! It never prints: callers render the reports it returns.
 
 mod activate;
+mod binding;
 mod context;
 mod declare;
 mod drift;
 mod error;
 pub mod failpoint;
+mod ledger;
 mod local;
 mod lock;
 mod preflight;
@@ -25,9 +27,15 @@ mod review;
 pub mod watchdog;
 
 pub use activate::ActivationReport;
-pub use context::{Flow, FlowOptions, FlowSetup, github_forge, is_in_progress};
+pub use binding::{
+    ForgeConnector, connect_forge, forge_for, ledger_incidents, normalised, same_forge,
+};
+pub use context::{
+    Flow, FlowOptions, FlowSetup, FlowSleeper, awaits_review, github_forge, is_in_progress,
+};
 pub use declare::Declaration;
 pub use error::FlowError;
+pub use ledger::{ChainState, LedgerView, UnreadableIncident};
 pub use lock::{IncidentLock, lock_path};
 pub use preflight::PreflightReport;
 pub use push::PushReport;

@@ -151,11 +151,14 @@ impl Flow {
         Ok(state.commits.iter().map(|c| c.sha.to_string()).collect())
     }
 
-    /// The operator's token for git, or none (ssh agent).
+    /// The operator's token for git, offered only to remotes on this flow's forge, or none
+    /// (ssh agent).
     pub(super) fn git_credentials(&self) -> Credentials {
-        self.token
-            .clone()
-            .map_or_else(Credentials::none, Credentials::token)
+        let host = crate::forge::token::TokenHost::of_api_url(&self.options.api_url);
+        match (self.token.clone(), host) {
+            (Some(token), Some(host)) => Credentials::token_for_host(token, host),
+            _ => Credentials::none(),
+        }
     }
 }
 

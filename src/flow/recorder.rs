@@ -1,24 +1,46 @@
 //! The flow's only way to remember anything: incident events appended to the audit log
-//! (acknowledged = fsync'd), and incidents read back by folding the log. No state is kept
-//! beside the log.
+//! (acknowledged = fsync'd), and incidents read back by folding the log, read incrementally
+//! from the last verified line. Nothing is kept beside the log but what was read of it.
 
 use super::error::FlowError;
 use super::failpoint;
-use crate::audit::{AuditLog, Head, NewEntry, Record};
-use crate::incident::{Incident, IncidentEvent, LogRecord, fold_each};
+use super::ledger::{LedgerView, log_record};
+use crate::audit::{AuditError, AuditLog, Head, LogCursor, NewEntry, Record};
+use crate::incident::{Incident, IncidentEvent, fold_each};
 use std::sync::Mutex;
 
 /// Appends events for one actor and folds incidents out of the log.
 #[derive(Debug)]
 pub struct Recorder {
-    log: Mutex<AuditLog>,
+    log: Mutex<LogReader>,
     actor: String,
+}
+
+/// The writer and every record read so far, with where reading stopped.
+#[derive(Debug)]
+struct LogReader {
+    log: AuditLog,
+    cursor: LogCursor,
+    records: Vec<Record>,
+}
+
+impl LogReader {
+    /// Reads and verifies the lines appended since the last call (by anyone).
+    fn catch_up(&mut self) -> Result<(), AuditError> {
+        let fresh = self.log.records_since(&mut self.cursor)?;
+        self.records.extend(fresh);
+        Ok(())
+    }
 }
 
 impl Recorder {
     pub fn new(log: AuditLog, actor: String) -> Self {
         Recorder {
-            log: Mutex::new(log),
+            log: Mutex::new(LogReader {
+                log,
+                cursor: LogCursor::default(),
+                records: Vec::new(),
+            }),
             actor,
         }
     }
@@ -34,6 +56,7 @@ impl Recorder {
         let (kind, data) = event.to_parts();
         let record = self
             .lock()
+            .log
             .append(NewEntry {
                 incident: Some(id.to_owned()),
                 actor: self.actor.clone(),
@@ -53,22 +76,25 @@ impl Recorder {
 
     /// The chain's head (its hash goes into the pushed commits' trailers).
     pub fn head(&self) -> Head {
-        self.lock().head()
+        self.lock().log.head()
+    }
+
+    /// The ledger as it stands now: only lines appended since the last read are read
+    /// and verified (the watchdog and the lease guard ask every second).
+    pub fn ledger(&self) -> LedgerView {
+        let mut reader = self.lock();
+        match reader.catch_up() {
+            Ok(()) => LedgerView::from_records(Ok(&reader.records)),
+            Err(error) => LedgerView::from_records(Err(&error)),
+        }
     }
 
     /// Every incident in the log, each folded on its own (one unreadable incident does not
     /// hide another's open glass).
     pub fn incidents(&self) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
-        let records = self.lock().records().map_err(FlowError::AuditRead)?;
-        let views = records.iter().map(|r| LogRecord {
-            seq: r.seq,
-            ts: r.ts,
-            incident: r.incident.as_deref(),
-            actor: &r.actor,
-            kind: &r.kind,
-            data: &r.data,
-        });
-        Ok(fold_each(views)
+        let mut reader = self.lock();
+        reader.catch_up().map_err(FlowError::AuditRead)?;
+        Ok(fold_each(reader.records.iter().map(log_record))
             .into_iter()
             .map(|(_, folded)| folded.map_err(FlowError::from))
             .collect())
@@ -83,25 +109,20 @@ impl Recorder {
 
     /// Incident `id`, or `None` when the log has no such incident.
     pub fn find(&self, id: &str) -> Result<Option<Incident>, FlowError> {
-        let records = self.lock().records().map_err(FlowError::AuditRead)?;
-        let views = records
+        let mut reader = self.lock();
+        reader.catch_up().map_err(FlowError::AuditRead)?;
+        let views = reader
+            .records
             .iter()
             .filter(|r| r.incident.as_deref() == Some(id))
-            .map(|r| LogRecord {
-                seq: r.seq,
-                ts: r.ts,
-                incident: r.incident.as_deref(),
-                actor: &r.actor,
-                kind: &r.kind,
-                data: &r.data,
-            });
+            .map(log_record);
         match fold_each(views).into_iter().next() {
             None => Ok(None),
             Some((_, folded)) => Ok(Some(folded?)),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, AuditLog> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogReader> {
         // A panic while holding the log leaves it as consistent as the file: keep using it.
         self.log
             .lock()

@@ -46,16 +46,21 @@ impl Flow {
     pub async fn recover(&self) -> Result<RecoveryReport, FlowError> {
         let mut report = RecoveryReport::default();
         let now = self.clock.now();
-        for folded in self.incidents()? {
-            let incident = match folded {
-                Ok(incident) => incident,
-                Err(e) => {
-                    report.errors.push(e.to_string());
-                    continue;
-                }
-            };
+        let ledger = self.ledger();
+        // An unreadable log or incident is reported as such: it may hide an open glass.
+        report.errors.extend(ledger.problems());
+        for incident in ledger.incidents {
             if incident.needs_restore(now) {
-                let lock = match self.lock(&incident.id) {
+                // An incident bound to another forge is restored through that forge.
+                let elsewhere = match self.flow_for(&incident).await {
+                    Ok(elsewhere) => elsewhere,
+                    Err(e) => {
+                        report.errors.push(naming(&incident.id, &e));
+                        continue;
+                    }
+                };
+                let flow = elsewhere.as_ref().unwrap_or(self);
+                let lock = match flow.lock(&incident.id) {
                     Ok(lock) => lock,
                     Err(busy @ FlowError::Locked { .. }) => {
                         report.busy.push(busy.to_string());
@@ -63,7 +68,7 @@ impl Flow {
                     }
                     Err(e) => return Err(e),
                 };
-                match self.restore_locked(&lock, RestoreTrigger::Recovery).await {
+                match flow.restore_locked(&lock, RestoreTrigger::Recovery).await {
                     Ok(outcome) => report.restored.push(outcome),
                     Err(e) => report.errors.push(format!("incident {}: {e}", incident.id)),
                 }
@@ -79,5 +84,15 @@ impl Flow {
             }
         }
         Ok(report)
+    }
+}
+
+/// `error` as one line that names incident `id` once.
+fn naming(id: &str, error: &FlowError) -> String {
+    let text = error.to_string();
+    if text.contains(&format!("incident {id} ")) {
+        text
+    } else {
+        format!("incident {id}: {text}")
     }
 }

@@ -1,7 +1,8 @@
 //! Restore: always possible, idempotent. Records `restore_intended`, has the forge put the
 //! snapshot back and read it back, records drift (three-way) and the default decision
 //! about it if someone else changed the protection, then `restored` — or `restore_failed`
-//! after the retries, a loud state. The operator's other drift choices live in `drift`.
+//! (the first failure, then at most one a minute), a loud state. The operator's other
+//! drift choices live in `drift`; retrying until the glass is closed lives in `watchdog`.
 
 use super::context::Flow;
 use super::error::FlowError;
@@ -12,7 +13,9 @@ use crate::forge::diff::{Difference, ThreeWayDifference};
 use crate::forge::plan::RelaxPlan;
 use crate::forge::port::RestoreReport;
 use crate::forge::snapshot::ProtectionSnapshot;
-use crate::incident::{DriftChoice, Incident, IncidentEvent, RestoreTrigger};
+use crate::incident::{
+    DriftChoice, Incident, IncidentEvent, Phase, RESTORE_RETRY, RestoreTrigger, failure_record_due,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -108,10 +111,33 @@ impl Flow {
         self.restore_locked(&lock, trigger).await
     }
 
+    /// A one-shot restore: up to `restore_attempts` attempts with the policy's pauses.
     pub(super) async fn restore_locked(
         &self,
         lock: &IncidentLock,
         trigger: RestoreTrigger,
+    ) -> Result<RestoreOutcome, FlowError> {
+        let mut run = RestoreRun::new(trigger);
+        let tries = self.options.restore_attempts.max(1);
+        let mut tried = 0;
+        loop {
+            let outcome = self.restore_attempt(lock, &mut run).await?;
+            tried += 1;
+            if outcome.verified || outcome.already_closed || tried >= tries {
+                return Ok(outcome);
+            }
+            let pause = RESTORE_RETRY.delay_after(outcome.attempts);
+            self.options.sleeper.0.sleep(pause).await;
+        }
+    }
+
+    /// One restore attempt, the lock held. Records the trigger when this run has not yet
+    /// said it is restoring, and a failure only when the policy says the log is due one
+    /// (the first, then at most one a minute, with the attempt count).
+    pub(super) async fn restore_attempt(
+        &self,
+        lock: &IncidentLock,
+        run: &mut RestoreRun,
     ) -> Result<RestoreOutcome, FlowError> {
         let id = lock.incident();
         let incident = self.recorder.load(id)?;
@@ -119,26 +145,32 @@ impl Flow {
             return Ok(closed_outcome(&incident, true));
         }
         let (snapshot, plan) = recorded_payloads(&incident)?;
-        let mut drift_recorded = !incident.drift.is_empty();
-        let mut decided = false;
-        let mut backoff = self.options.restore_backoff;
-        let attempts = self.options.restore_attempts.max(1);
-        let mut last = None;
-        for attempt in 1..=attempts {
-            self.recorder
-                .record(id, &IncidentEvent::RestoreIntended { trigger })?;
-            let report = self.forge.restore(&snapshot, plan.as_ref()).await;
-            failpoint::hit("after:forge_restore");
-            if report.drifted() && !drift_recorded {
+        let attempt = 1 + run
+            .attempts
+            .unwrap_or_else(|| incident.restore.failing.as_ref().map_or(0, |f| f.attempts));
+        run.attempts = Some(attempt);
+        // After a recorded failure the log already says the glass may be open and must be
+        // restored, so a retry's intent is recorded with its result (keeping the log to
+        // one pair a minute), not before every attempt.
+        let mut restoring = incident.phase == Phase::Restoring && run.intent_recorded;
+        if incident.phase != Phase::RestoreFailed {
+            self.record_intent_once(id, run, &mut restoring)?;
+        }
+        let report = self.forge.restore(&snapshot, plan.as_ref()).await;
+        failpoint::hit("after:forge_restore");
+        if report.drifted() {
+            self.record_intent_once(id, run, &mut restoring)?;
+            if incident.drift.is_empty() {
                 self.recorder.record(
                     id,
                     &IncidentEvent::DriftDetected {
                         diff: to_value(&report.drift),
                     },
                 )?;
-                drift_recorded = true;
             }
-            if report.drifted() && !decided {
+            // A hold (or keeping theirs) is overruled once the snapshot is being restored.
+            let decided = incident.drift_decisions.last().map(|d| d.choice);
+            if decided != Some(DriftChoice::RestoreSnapshot) {
                 self.recorder.record(
                     id,
                     &IncidentEvent::DriftDecided {
@@ -146,17 +178,19 @@ impl Flow {
                         kept: None,
                     },
                 )?;
-                decided = true;
             }
-            if report.verified {
-                self.recorder
-                    .record(id, &IncidentEvent::Restored { verified: true })?;
-                let incident = self.recorder.load(id)?;
-                let mut outcome = closed_outcome(&incident, false);
-                outcome.attempts = attempt;
-                return Ok(outcome);
-            }
-            let error = failure_text(&report);
+        }
+        if report.verified {
+            self.record_intent_once(id, run, &mut restoring)?;
+            self.recorder
+                .record(id, &IncidentEvent::Restored { verified: true })?;
+            let mut outcome = closed_outcome(&self.recorder.load(id)?, false);
+            outcome.attempts = attempt;
+            return Ok(outcome);
+        }
+        let error = failure_text(&report);
+        if failure_record_due(incident.restore.failing.as_ref(), self.clock.now()) {
+            self.record_intent_once(id, run, &mut restoring)?;
             self.recorder.record(
                 id,
                 &IncidentEvent::RestoreFailed {
@@ -164,27 +198,65 @@ impl Flow {
                     attempt,
                 },
             )?;
-            tracing::warn!(incident = id, attempt, %error, "restore attempt failed");
-            last = Some((report, error));
-            if attempt < attempts {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
         }
-        let (report, error) = last.expect("at least one attempt ran");
+        tracing::warn!(incident = id, attempt, %error, "restore attempt failed");
         Ok(RestoreOutcome {
             incident: id.to_owned(),
             already_closed: false,
             verified: false,
-            attempts,
+            attempts: attempt,
+            choice: report.drifted().then_some(DriftChoice::RestoreSnapshot),
             drift: report.drift,
             differences: report.differences,
             error: Some(error),
             exposure_seconds: None,
-            choice: decided.then_some(DriftChoice::RestoreSnapshot),
             held_until: None,
             kept: None,
         })
+    }
+}
+
+impl Flow {
+    /// Records `restore_intended` with the run's trigger unless the log already says this
+    /// run is restoring.
+    fn record_intent_once(
+        &self,
+        id: &str,
+        run: &mut RestoreRun,
+        restoring: &mut bool,
+    ) -> Result<(), FlowError> {
+        if !*restoring {
+            self.recorder.record(
+                id,
+                &IncidentEvent::RestoreIntended {
+                    trigger: run.trigger,
+                },
+            )?;
+            *restoring = true;
+            run.intent_recorded = true;
+        }
+        Ok(())
+    }
+}
+
+/// One restorer's attempts, carried across the guard's rounds (the lock is released
+/// between them so an operator can act): the attempt count continues the recorded one,
+/// and the trigger is recorded again only after a result was.
+#[derive(Debug)]
+pub(super) struct RestoreRun {
+    trigger: RestoreTrigger,
+    /// Attempts so far in this run of failures; `None` before the first.
+    attempts: Option<u32>,
+    intent_recorded: bool,
+}
+
+impl RestoreRun {
+    pub(super) fn new(trigger: RestoreTrigger) -> Self {
+        RestoreRun {
+            trigger,
+            attempts: None,
+            intent_recorded: false,
+        }
     }
 }
 
@@ -228,8 +300,12 @@ pub(super) fn recorded_payloads(
         .preflight
         .as_ref()
         .ok_or_else(|| unreadable("snapshot", "no preflight was recorded".into()))?;
-    let snapshot = serde_json::from_value(preflight.snapshot.clone())
-        .map_err(|e| unreadable("snapshot", e.to_string()))?;
+    let snapshot = ProtectionSnapshot::from_recorded(&preflight.snapshot).map_err(|e| {
+        FlowError::SnapshotNotRestorable {
+            id: incident.id.clone(),
+            problem: e.problem,
+        }
+    })?;
     let plan = match &incident.activation {
         Some(activation) => Some(
             serde_json::from_value(activation.plan.clone())

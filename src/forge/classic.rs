@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Classic protection as read by `GET …/branches/{b}/protection`, with every optional
-/// GET property resolved to what it means (absent toggle ⇒ off).
+/// GET property resolved to what it means (absent section ⇒ off; a member GitHub always
+/// reports must be there, see `classic_parse`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassicProtection {
     pub required_status_checks: Option<StatusChecks>,
@@ -172,6 +173,18 @@ impl ClassicProtection {
         }
     }
 
+    /// The settings whose current state no REST write can reproduce (e.g. a dismissal
+    /// restriction that names nobody: in a PUT an empty `dismissal_restrictions` means
+    /// "off"). A full PUT of this protection would change them, so the planner refuses any
+    /// plan that needs one and restore never sends one (see
+    /// [`classic_restore`](super::restore)). Empty when a PUT is exact.
+    pub fn unwritable_by_rest(&self, owner_is_org: bool) -> Vec<String> {
+        self.required_pull_request_reviews
+            .as_ref()
+            .map(|r| r.unwritable_by_rest(owner_is_org))
+            .unwrap_or_default()
+    }
+
     /// The PUT body as JSON, ready to send.
     pub fn to_put_body(&self, owner_is_org: bool) -> Value {
         serde_json::to_value(self.to_put(owner_is_org)).expect("PUT body serialises")
@@ -206,6 +219,12 @@ impl ClassicProtection {
 impl StatusChecks {
     /// §1.4 rule 1: `checks` with `app_id null → -1`; if GET had no checks but legacy
     /// contexts, those; with neither, `contexts: []` (the only empty form GitHub accepts).
+    ///
+    /// `checks` goes alone although GitHub's request schema marks `contexts` required:
+    /// GitHub rejects a body with both (a 422 "More than one subschema in oneOf matched",
+    /// google/go-github#2276, ossf/allstar#155) and accepts `checks` alone, which is the
+    /// only form that keeps each check's app id. This is the one place our bodies depart
+    /// from the published schema (tests/fixtures/github/README.md).
     pub fn to_put(&self) -> StatusChecksPut {
         let (contexts, checks) = if !self.checks.is_empty() {
             let checks = self
@@ -277,23 +296,48 @@ impl Reviews {
     }
 
     fn normalized(&self) -> Value {
-        // GitHub documents an empty `dismissal_restrictions` object as "disable", and an
-        // empty allowance list grants nobody anything: both read back as absent, so an
-        // empty list and no list are the same protection.
-        let listed = |actors: &Option<Actors>| {
-            actors
-                .as_ref()
-                .filter(|a| !a.is_empty())
-                .map(Actors::normalized)
-        };
+        // Present-but-empty stays distinct from absent: GitHub reports a dismissal
+        // restriction that names nobody (only admins may dismiss) with empty lists, and
+        // that is a stricter protection than no restriction at all.
         json!({
-            "dismissal_restrictions": listed(&self.dismissal_restrictions),
-            "bypass_pull_request_allowances": listed(&self.bypass_pull_request_allowances),
+            "dismissal_restrictions": self.dismissal_restrictions.as_ref().map(Actors::normalized),
+            "bypass_pull_request_allowances": self.bypass_pull_request_allowances.as_ref().map(Actors::normalized),
             "dismiss_stale_reviews": self.dismiss_stale_reviews,
             "require_code_owner_reviews": self.require_code_owner_reviews,
             "required_approving_review_count": self.required_approving_review_count,
             "require_last_push_approval": self.require_last_push_approval,
         })
+    }
+
+    /// The review settings whose current state no REST body reproduces.
+    fn unwritable_by_rest(&self, owner_is_org: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.dismissal_restrictions {
+            // The PUT must leave it out on a personal repository, so it would be lost.
+            Some(_) if !owner_is_org => out.push(
+                "required_pull_request_reviews.dismissal_restrictions on a personal repository"
+                    .to_owned(),
+            ),
+            // In a REST body an empty object turns the restriction off.
+            Some(actors) if actors.is_empty() => out.push(
+                "required_pull_request_reviews.dismissal_restrictions (restricted, nobody listed)"
+                    .to_owned(),
+            ),
+            _ => {}
+        }
+        if self
+            .bypass_pull_request_allowances
+            .as_ref()
+            .is_some_and(Actors::is_empty)
+        {
+            // GitHub does not document what an empty allowance writes, and a write that
+            // reads back as absent could not be verified against this snapshot.
+            out.push(
+                "required_pull_request_reviews.bypass_pull_request_allowances (present, nobody listed)"
+                    .to_owned(),
+            );
+        }
+        out
     }
 }
 

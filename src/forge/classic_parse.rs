@@ -1,6 +1,7 @@
-//! Reading classic protection from GitHub's GET shape (forge-api §1.3): every property
-//! optional, unknown ones ignored, people/teams/apps reduced to logins and slugs. Never
-//! drops an entry it cannot name: that would make a restore inexact.
+//! Reading classic protection from GitHub's GET shape (forge-api §1.3): unknown properties
+//! ignored, people/teams/apps reduced to logins and slugs. Never drops an entry it cannot
+//! name and never guesses a member GitHub always reports: either would make a restore
+//! inexact.
 
 use super::classic::{
     Actors, ClassicParseError, ClassicProtection, Reviews, StatusCheck, StatusChecks,
@@ -11,24 +12,35 @@ pub(super) fn parse_get(body: &Value) -> Result<ClassicProtection, ClassicParseE
     let obj = body
         .as_object()
         .ok_or_else(|| err("the body is not an object"))?;
-    Ok(ClassicProtection {
+    let mut missing = Vec::new();
+    let protection = ClassicProtection {
         required_status_checks: present(obj, "required_status_checks")
-            .map(parse_status_checks)
+            .map(|v| parse_status_checks(v, &mut missing))
             .transpose()?,
-        enforce_admins: enabled(obj, "enforce_admins"),
+        enforce_admins: reported_toggle(obj, "enforce_admins", &mut missing)?,
         required_pull_request_reviews: present(obj, "required_pull_request_reviews")
             .map(parse_reviews)
             .transpose()?,
         restrictions: present(obj, "restrictions").map(parse_actors).transpose()?,
-        required_signatures: enabled(obj, "required_signatures"),
-        required_linear_history: enabled(obj, "required_linear_history"),
-        allow_force_pushes: enabled(obj, "allow_force_pushes"),
-        allow_deletions: enabled(obj, "allow_deletions"),
-        block_creations: enabled(obj, "block_creations"),
-        required_conversation_resolution: enabled(obj, "required_conversation_resolution"),
-        lock_branch: enabled(obj, "lock_branch"),
-        allow_fork_syncing: enabled(obj, "allow_fork_syncing"),
-    })
+        required_signatures: reported_toggle(obj, "required_signatures", &mut missing)?,
+        required_linear_history: newer_toggle(obj, "required_linear_history")?,
+        allow_force_pushes: newer_toggle(obj, "allow_force_pushes")?,
+        allow_deletions: newer_toggle(obj, "allow_deletions")?,
+        block_creations: newer_toggle(obj, "block_creations")?,
+        required_conversation_resolution: newer_toggle(obj, "required_conversation_resolution")?,
+        lock_branch: newer_toggle(obj, "lock_branch")?,
+        allow_fork_syncing: newer_toggle(obj, "allow_fork_syncing")?,
+    };
+    if missing.is_empty() {
+        Ok(protection)
+    } else {
+        // Reading an absent `required_signatures` as off would make restore DELETE it, and
+        // an absent `strict` as off would relax it: name what is missing instead.
+        Err(err(format!(
+            "{} missing; breakglass does not guess a setting the forge did not report",
+            missing.join(", ")
+        )))
+    }
 }
 
 fn err(detail: impl Into<String>) -> ClassicParseError {
@@ -43,20 +55,67 @@ fn present<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 }
 
 /// GET's `{enabled: bool}` toggles; a bare bool (how [`ClassicProtection`] itself
-/// serialises) is read as is, and an absent toggle is off.
-fn enabled(obj: &Map<String, Value>, key: &str) -> bool {
+/// serialises) is read as is. `None` when absent; anything else is unreadable.
+fn toggle(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, ClassicParseError> {
     match obj.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Object(o)) => o.get("enabled").and_then(Value::as_bool).unwrap_or(false),
-        _ => false,
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Object(o)) => match o.get("enabled") {
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            _ => Err(err(format!("{key}.enabled is not true or false"))),
+        },
+        Some(_) => Err(err(format!("{key} is not a toggle"))),
     }
 }
 
-fn bool_field(obj: &Map<String, Value>, key: &str) -> bool {
-    obj.get(key).and_then(Value::as_bool).unwrap_or(false)
+/// A toggle GitHub reports on every protected branch: absent is recorded as missing.
+fn reported_toggle(
+    obj: &Map<String, Value>,
+    key: &str,
+    missing: &mut Vec<String>,
+) -> Result<bool, ClassicParseError> {
+    Ok(toggle(obj, key)?.unwrap_or_else(|| {
+        missing.push(key.to_owned());
+        false
+    }))
 }
 
-fn parse_status_checks(v: &Value) -> Result<StatusChecks, ClassicParseError> {
+/// A toggle GitHub added over the years (`lock_branch`, `allow_fork_syncing`, … are absent
+/// from its 2022 responses): a server that does not report it does not have the feature,
+/// whose only state there is off, so absent is off (forge-api §1.4 rule 5).
+fn newer_toggle(obj: &Map<String, Value>, key: &str) -> Result<bool, ClassicParseError> {
+    Ok(toggle(obj, key)?.unwrap_or(false))
+}
+
+/// A plain boolean member of a section; `path` names it in errors.
+fn flag(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<bool>, ClassicParseError> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(err(format!("{path} is not true or false"))),
+    }
+}
+
+fn reported_flag(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    missing: &mut Vec<String>,
+) -> Result<bool, ClassicParseError> {
+    Ok(flag(obj, key, path)?.unwrap_or_else(|| {
+        missing.push(path.to_owned());
+        false
+    }))
+}
+
+fn parse_status_checks(
+    v: &Value,
+    missing: &mut Vec<String>,
+) -> Result<StatusChecks, ClassicParseError> {
     let obj = v
         .as_object()
         .ok_or_else(|| err("required_status_checks is not an object"))?;
@@ -97,16 +156,17 @@ fn parse_status_checks(v: &Value) -> Result<StatusChecks, ClassicParseError> {
         Some(_) => return Err(err("required_status_checks.checks is not a list")),
     };
     Ok(StatusChecks {
-        strict: bool_field(obj, "strict"),
+        strict: reported_flag(obj, "strict", "required_status_checks.strict", missing)?,
         checks,
         contexts,
     })
 }
 
 fn parse_reviews(v: &Value) -> Result<Reviews, ClassicParseError> {
+    const AT: &str = "required_pull_request_reviews";
     let obj = v
         .as_object()
-        .ok_or_else(|| err("required_pull_request_reviews is not an object"))?;
+        .ok_or_else(|| err(format!("{AT} is not an object")))?;
     let count = match obj.get("required_approving_review_count") {
         None | Some(Value::Null) => None,
         Some(n) => Some(
@@ -115,6 +175,12 @@ fn parse_reviews(v: &Value) -> Result<Reviews, ClassicParseError> {
                 .ok_or_else(|| err("required_approving_review_count is not a small number"))?,
         ),
     };
+    let optional = |key: &str| -> Result<bool, ClassicParseError> {
+        Ok(flag(obj, key, &format!("{AT}.{key}"))?.unwrap_or(false))
+    };
+    // The review toggles read absent as off (forge-api §1.4 rule 3): GitHub's PUT takes
+    // them as optional with default false, so writing false back is what an absent one
+    // means there. A value that is not a bool is still refused.
     Ok(Reviews {
         dismissal_restrictions: present(obj, "dismissal_restrictions")
             .map(parse_actors)
@@ -122,10 +188,10 @@ fn parse_reviews(v: &Value) -> Result<Reviews, ClassicParseError> {
         bypass_pull_request_allowances: present(obj, "bypass_pull_request_allowances")
             .map(parse_actors)
             .transpose()?,
-        dismiss_stale_reviews: bool_field(obj, "dismiss_stale_reviews"),
-        require_code_owner_reviews: bool_field(obj, "require_code_owner_reviews"),
+        dismiss_stale_reviews: optional("dismiss_stale_reviews")?,
+        require_code_owner_reviews: optional("require_code_owner_reviews")?,
         required_approving_review_count: count,
-        require_last_push_approval: bool_field(obj, "require_last_push_approval"),
+        require_last_push_approval: optional("require_last_push_approval")?,
     })
 }
 

@@ -4,6 +4,17 @@
 use super::*;
 use serde_json::json;
 
+/// Parses `body` with the members GitHub reports on every protected branch added when
+/// the test leaves them out, so each test spells only what it is about.
+fn parse(mut body: Value) -> Result<ClassicProtection, ClassicParseError> {
+    for key in ["enforce_admins", "required_signatures"] {
+        if body.get(key).is_none() {
+            body[key] = json!({"url": "x", "enabled": false});
+        }
+    }
+    ClassicProtection::from_get(&body)
+}
+
 /// A GET body as GitHub returns it, with URLs and full user/team/app objects.
 fn full_get() -> Value {
     json!({
@@ -49,8 +60,8 @@ fn full_get() -> Value {
 }
 
 #[test]
-fn an_empty_get_body_is_protection_with_everything_off() {
-    let p = ClassicProtection::from_get(&json!({"url": "x", "enabled": true})).unwrap();
+fn a_body_with_only_the_reported_members_is_protection_with_everything_off() {
+    let p = parse(json!({"url": "x", "enabled": true})).unwrap();
     assert_eq!(p.required_status_checks, None);
     assert!(!p.enforce_admins && !p.required_signatures && !p.lock_branch);
     assert_eq!(
@@ -64,6 +75,50 @@ fn an_empty_get_body_is_protection_with_everything_off() {
             "allow_fork_syncing": false
         })
     );
+}
+
+#[test]
+fn a_member_github_always_reports_is_refused_when_missing_not_read_as_off() {
+    // The OpenAPI `branch-protection` example has neither `strict` nor
+    // `required_signatures`: off would relax the one and make restore DELETE the other.
+    let error = ClassicProtection::from_get(&json!({
+        "enforce_admins": {"enabled": true},
+        "required_status_checks": {"contexts": ["ci"]}
+    }))
+    .unwrap_err();
+    assert_eq!(
+        error.detail,
+        "required_status_checks.strict, required_signatures missing; \
+         breakglass does not guess a setting the forge did not report"
+    );
+    let error = ClassicProtection::from_get(&json!({"required_signatures": {"enabled": true}}))
+        .unwrap_err();
+    assert!(
+        error.detail.starts_with("enforce_admins missing"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_toggle_that_is_not_a_bool_is_refused_not_read_as_off() {
+    for (body, named) in [
+        (
+            json!({"lock_branch": {"enabled": "yes"}}),
+            "lock_branch.enabled",
+        ),
+        (json!({"allow_deletions": 1}), "allow_deletions"),
+        (
+            json!({"required_pull_request_reviews": {"dismiss_stale_reviews": null}}),
+            "required_pull_request_reviews.dismiss_stale_reviews",
+        ),
+        (
+            json!({"required_status_checks": {"strict": "true", "contexts": []}}),
+            "required_status_checks.strict",
+        ),
+    ] {
+        let error = parse(body).unwrap_err();
+        assert!(error.detail.starts_with(named), "{error}");
+    }
 }
 
 #[test]
@@ -108,10 +163,8 @@ fn contexts_and_checks_are_never_sent_together() {
     let body = p.to_put_body(true);
     assert!(body["required_status_checks"].get("contexts").is_none());
 
-    let legacy = ClassicProtection::from_get(
-        &json!({"required_status_checks": {"strict": false, "contexts": ["ci"]}}),
-    )
-    .unwrap();
+    let legacy =
+        parse(json!({"required_status_checks": {"strict": false, "contexts": ["ci"]}})).unwrap();
     let body = legacy.to_put_body(true);
     assert_eq!(
         body["required_status_checks"],
@@ -121,10 +174,9 @@ fn contexts_and_checks_are_never_sent_together() {
 
 #[test]
 fn empty_checks_and_contexts_send_strict_with_empty_contexts() {
-    let p = ClassicProtection::from_get(
-        &json!({"required_status_checks": {"strict": true, "contexts": [], "checks": []}}),
-    )
-    .unwrap();
+    let p =
+        parse(json!({"required_status_checks": {"strict": true, "contexts": [], "checks": []}}))
+            .unwrap();
     assert_eq!(
         p.to_put_body(true)["required_status_checks"],
         json!({"strict": true, "contexts": []})
@@ -146,7 +198,7 @@ fn personal_repositories_get_null_restrictions_and_no_dismissal_restrictions() {
 
 #[test]
 fn dismissal_and_bypass_lists_are_sent_only_when_present() {
-    let p = ClassicProtection::from_get(&json!({
+    let p = parse(json!({
         "required_pull_request_reviews": {"required_approving_review_count": 1,
             "bypass_pull_request_allowances": {"users": [{"login": "commander"}], "teams": [], "apps": []}}
     }))
@@ -162,8 +214,7 @@ fn dismissal_and_bypass_lists_are_sent_only_when_present() {
 
 #[test]
 fn restrictions_always_send_users_and_teams() {
-    let p =
-        ClassicProtection::from_get(&json!({"restrictions": {"apps": [{"slug": "bot"}]}})).unwrap();
+    let p = parse(json!({"restrictions": {"apps": [{"slug": "bot"}]}})).unwrap();
     assert_eq!(
         p.to_put_body(true)["restrictions"],
         json!({"users": [], "teams": [], "apps": ["bot"]})
@@ -191,8 +242,7 @@ fn all_seven_booleans_are_explicit_and_signatures_are_not_in_the_body() {
 
 #[test]
 fn entries_without_a_login_or_slug_are_an_error_not_dropped() {
-    let e =
-        ClassicProtection::from_get(&json!({"restrictions": {"users": [{"id": 4}]}})).unwrap_err();
+    let e = parse(json!({"restrictions": {"users": [{"id": 4}]}})).unwrap_err();
     assert!(e.detail.contains("users"), "{e}");
     assert!(ClassicProtection::from_get(&json!([1])).is_err());
 }
@@ -212,8 +262,8 @@ fn normalisation_drops_urls_sorts_and_maps_app_id_null_to_minus_one() {
 
 #[test]
 fn absent_toggles_normalise_like_disabled_ones() {
-    let absent = ClassicProtection::from_get(&json!({})).unwrap();
-    let disabled = ClassicProtection::from_get(&json!({
+    let absent = parse(json!({})).unwrap();
+    let disabled = parse(json!({
         "enforce_admins": {"enabled": false}, "lock_branch": {"enabled": false},
         "required_signatures": {"enabled": false}
     }))
@@ -223,44 +273,72 @@ fn absent_toggles_normalise_like_disabled_ones() {
 
 #[test]
 fn user_order_does_not_matter_after_normalisation() {
-    let a = ClassicProtection::from_get(
-        &json!({"restrictions": {"users": [{"login": "b"}, {"login": "a"}], "teams": []}}),
-    )
-    .unwrap();
-    let b = ClassicProtection::from_get(
-        &json!({"restrictions": {"users": [{"login": "a"}, {"login": "b"}], "teams": []}}),
-    )
-    .unwrap();
+    let a =
+        parse(json!({"restrictions": {"users": [{"login": "b"}, {"login": "a"}], "teams": []}}))
+            .unwrap();
+    let b =
+        parse(json!({"restrictions": {"users": [{"login": "a"}, {"login": "b"}], "teams": []}}))
+            .unwrap();
     assert_ne!(a, b);
     assert_eq!(a.normalized(), b.normalized());
 }
 
+fn with_reviews(extra: Value) -> ClassicProtection {
+    let mut body = json!({"required_pull_request_reviews": {"required_approving_review_count": 1}});
+    body["required_pull_request_reviews"]
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    parse(body).unwrap()
+}
+
 #[test]
-fn empty_review_actor_lists_compare_equal_to_none() {
-    // Found by the sandbox round-trip proptest: a PUT with an empty
-    // `bypass_pull_request_allowances` reads back without it, as GitHub treats an empty
-    // list (and an empty `dismissal_restrictions`) as "off".
-    let reviews = |extra: Value| {
-        let mut body = json!({"required_pull_request_reviews": {
-            "required_approving_review_count": 1,
-        }});
-        body["required_pull_request_reviews"]
-            .as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        ClassicProtection::from_get(&body).unwrap().normalized()
-    };
+fn a_review_actor_list_naming_nobody_is_not_the_same_as_none() {
+    // GitHub's `branch-protection-update` example: dismissal is restricted and nobody is
+    // listed (only admins may dismiss). Reading it as "no restriction" would let a restore
+    // widen who may dismiss reviews and verify it as exact.
     let empty = json!({"users": [], "teams": [], "apps": []});
-    let absent = reviews(json!({}));
+    let absent = with_reviews(json!({})).normalized();
+    for key in ["dismissal_restrictions", "bypass_pull_request_allowances"] {
+        let nobody = with_reviews(json!({key: empty.clone()})).normalized();
+        assert_ne!(nobody, absent, "{key}");
+        assert_eq!(nobody["required_pull_request_reviews"][key], empty, "{key}");
+    }
+}
+
+#[test]
+fn settings_naming_nobody_are_the_ones_rest_cannot_write() {
+    let empty = json!({"users": [], "teams": [], "apps": []});
+    let someone = json!({"users": [{"login": "dev"}], "teams": [], "apps": []});
     assert_eq!(
-        reviews(json!({"bypass_pull_request_allowances": empty.clone()})),
-        absent
+        with_reviews(json!({})).unwritable_by_rest(true),
+        Vec::<String>::new()
     );
-    assert_eq!(reviews(json!({"dismissal_restrictions": empty})), absent);
-    assert_ne!(
-        reviews(
-            json!({"bypass_pull_request_allowances": {"users": [{"login": "dev"}], "teams": [], "apps": []}})
-        ),
-        absent
+    assert!(
+        with_reviews(json!({"dismissal_restrictions": someone.clone(),
+        "bypass_pull_request_allowances": someone.clone()}))
+        .unwritable_by_rest(true)
+        .is_empty()
+    );
+    assert_eq!(
+        with_reviews(json!({"dismissal_restrictions": empty.clone(),
+            "bypass_pull_request_allowances": empty}))
+        .unwritable_by_rest(true),
+        vec![
+            "required_pull_request_reviews.dismissal_restrictions (restricted, nobody listed)",
+            "required_pull_request_reviews.bypass_pull_request_allowances (present, nobody listed)",
+        ]
+    );
+    // A personal repository's PUT must leave dismissal restrictions out altogether.
+    assert_eq!(
+        with_reviews(json!({"dismissal_restrictions": someone})).unwritable_by_rest(false),
+        vec!["required_pull_request_reviews.dismissal_restrictions on a personal repository"]
+    );
+    // Push restrictions naming nobody are expressible: `{"users": [], "teams": []}`.
+    assert!(
+        parse(json!({"restrictions": {"users": [], "teams": [], "apps": []}}))
+            .unwrap()
+            .unwritable_by_rest(true)
+            .is_empty()
     );
 }

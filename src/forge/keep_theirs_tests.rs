@@ -17,6 +17,7 @@ fn snapshot_with(rulesets: Vec<Value>) -> ProtectionSnapshot {
         classic: ClassicState::from_get(Some(json!({
             "required_status_checks": {"strict": true, "contexts": ["ci"], "checks": [{"context": "ci", "app_id": null}]},
             "enforce_admins": {"enabled": true},
+            "required_signatures": {"enabled": false},
             "required_pull_request_reviews": {"required_approving_review_count": 1}
         })))
         .unwrap(),

@@ -41,7 +41,9 @@ pub struct PlanInput<'a> {
     pub pushed_has_merges: bool,
     /// Classic settings a REST PUT cannot carry and would lose (read through GraphQL:
     /// required deployments, a force-push allow-list, a wildcard pattern rule). Any plan
-    /// whose apply or restore needs a full PUT is refused while this is not empty.
+    /// whose apply or restore needs a full PUT is refused while this, or the snapshot's
+    /// own [`unwritable_by_rest`](super::classic::ClassicProtection::unwritable_by_rest),
+    /// is not empty.
     pub settings_lost_by_put: Vec<String>,
 }
 
@@ -127,11 +129,16 @@ pub fn plan(input: &PlanInput) -> Result<RelaxPlan, PlanRefusal> {
             .steps
             .iter()
             .any(|s| s.restore == StepRestore::FullClassicPut);
-        if needs_put && !input.settings_lost_by_put.is_empty() {
+        // Refused rather than written through GraphQL: the restore must be provable by
+        // the same REST read-back that took the snapshot, and an admin's plan (which
+        // only toggles enforce_admins) still works on such a branch.
+        let mut lost = input.settings_lost_by_put.clone();
+        lost.extend(protection.unwritable_by_rest(snapshot.owner_is_org));
+        if needs_put && !lost.is_empty() {
             return Err(PlanRefusal::FullPutWouldLoseSettings {
                 repo: snapshot.repo.clone(),
                 branch: crate::text::sanitize_line(&snapshot.branch),
-                settings: crate::text::sanitize_line(&input.settings_lost_by_put.join(", ")),
+                settings: crate::text::sanitize_line(&lost.join(", ")),
             });
         }
     }

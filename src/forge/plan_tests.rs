@@ -13,6 +13,7 @@ fn seeded_classic() -> Value {
         "url": "x",
         "required_status_checks": {"strict": true, "contexts": ["ci"], "checks": [{"context": "ci", "app_id": null}]},
         "enforce_admins": {"url": "x", "enabled": true},
+        "required_signatures": {"url": "x", "enabled": false},
         "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": false},
         "allow_force_pushes": {"enabled": false}
     })
@@ -150,8 +151,8 @@ fn a_writer_loses_only_the_blocking_sub_resources() {
 
 #[test]
 fn a_maintainer_outside_push_restrictions_is_added_and_removed_exactly() {
-    let mut classic =
-        json!({"restrictions": {"users": [{"login": "ops"}], "teams": [], "apps": []}});
+    let mut classic = json!({"restrictions": {"users": [{"login": "ops"}], "teams": [], "apps": []},
+            "enforce_admins": {"enabled": false}});
     classic["required_signatures"] = json!({"enabled": true});
     let snap = snapshot_with(Some(classic), vec![]);
     let plan = plan(&input(&snap, pusher("dev", Permission::Maintain))).unwrap();
@@ -183,7 +184,8 @@ fn a_maintainer_outside_push_restrictions_is_added_and_removed_exactly() {
 
 #[test]
 fn a_listed_pusher_is_not_added_again() {
-    let classic = json!({"restrictions": {"users": [{"login": "Dev"}], "teams": []}});
+    let classic = json!({"restrictions": {"users": [{"login": "Dev"}], "teams": []},
+        "enforce_admins": {"enabled": false}, "required_signatures": {"enabled": false}});
     let snap = snapshot_with(Some(classic), vec![]);
     assert!(
         plan(&input(&snap, pusher("dev", Permission::Write)))
@@ -215,7 +217,8 @@ fn a_locked_branch_needs_one_full_put_that_keeps_force_pushes_blocked() {
 
 #[test]
 fn linear_history_only_matters_for_merge_commits() {
-    let classic = json!({"required_linear_history": {"enabled": true}});
+    let classic = json!({"required_linear_history": {"enabled": true},
+        "enforce_admins": {"enabled": false}, "required_signatures": {"enabled": false}});
     let snap = snapshot_with(Some(classic), vec![]);
     let mut inp = input(&snap, pusher("dev", Permission::Write));
     assert!(plan(&inp).unwrap().is_empty());
@@ -454,5 +457,86 @@ fn settings_a_put_would_lose_refuse_writer_plans_but_not_admin_plans() {
     assert_eq!(
         ops(&plan(&inp).unwrap()),
         vec!["DELETE repos/delete-admin-branch-protection"]
+    );
+}
+
+/// `seeded_classic` with review dismissal restricted to nobody, as GitHub's
+/// `branch-protection-update` example reports it, and push restrictions naming `ops`.
+fn dismissal_restricted_to_nobody() -> ProtectionSnapshot {
+    let mut classic = seeded_classic();
+    classic["required_pull_request_reviews"]["dismissal_restrictions"] =
+        json!({"url": "x", "users": [], "teams": [], "apps": []});
+    classic["required_pull_request_reviews"]["bypass_pull_request_allowances"] =
+        json!({"users": [{"login": "dev"}], "teams": [], "apps": []});
+    classic["restrictions"] = json!({"users": [{"login": "ops"}], "teams": [], "apps": []});
+    snapshot_with(Some(classic), vec![])
+}
+
+#[test]
+fn a_state_no_rest_body_can_write_refuses_plans_that_need_a_full_put() {
+    let snap = dismissal_restricted_to_nobody();
+    // A maintainer of a locked branch needs a full PUT, which would lift the restriction.
+    let mut classic = snap.classic.protection().unwrap();
+    classic.lock_branch = true;
+    let locked = ProtectionSnapshot {
+        classic: ClassicState::from_protection(&classic),
+        ..snap.clone()
+    };
+    let refusal = plan(&input(&locked, pusher("dev", Permission::Maintain))).unwrap_err();
+    assert!(
+        matches!(refusal, PlanRefusal::FullPutWouldLoseSettings { .. }),
+        "{refusal}"
+    );
+    assert!(
+        refusal
+            .to_string()
+            .contains("dismissal_restrictions (restricted, nobody listed)"),
+        "{refusal}"
+    );
+    // Plans undone through sub-resources alone go ahead: the admin's, and a writer in
+    // the review bypass list who only needs the push restriction and checks lifted.
+    let admin = plan(&input(&snap, pusher("commander", Permission::Admin))).unwrap();
+    assert_eq!(
+        ops(&admin),
+        vec!["DELETE repos/delete-admin-branch-protection"]
+    );
+    let mut no_checks = snap.classic.protection().unwrap();
+    no_checks.required_status_checks = None;
+    let writable = ProtectionSnapshot {
+        classic: ClassicState::from_protection(&no_checks),
+        ..snap.clone()
+    };
+    let writer = plan(&input(&writable, pusher("dev", Permission::Write))).unwrap();
+    assert_eq!(
+        ops(&writer),
+        vec!["POST repos/add-user-access-restrictions"]
+    );
+    assert!(
+        restore_plan(&writable, &writer)
+            .iter()
+            .all(|s| s.call.method != HttpMethod::Put || s.call.path.contains("/restrictions/"))
+    );
+}
+
+#[test]
+fn restoring_a_state_no_rest_body_can_write_never_sends_the_full_put() {
+    let snap = dismissal_restricted_to_nobody();
+    let steps: Vec<String> = full_restore(&snap)
+        .iter()
+        .map(|s| format!("{} {}", s.call.method, s.call.operation_id))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "POST repos/set-admin-branch-protection",
+            "PUT repos/set-user-access-restrictions",
+            "PUT repos/set-team-access-restrictions",
+            "PUT repos/set-app-access-restrictions",
+            "DELETE repos/delete-commit-signature-protection",
+        ]
+    );
+    assert_eq!(
+        full_restore(&snap)[1].call.body,
+        Some(json!({"users": ["ops"]}))
     );
 }

@@ -2,6 +2,7 @@
 //! §1.4, §2.3, §8 "Restore"), the drift decision taken before restoring, and the
 //! read-back verdict. Nothing here sends a request.
 
+use super::classic::ClassicProtection;
 use super::diff::{Difference, ThreeWayDifference, diff, three_way};
 use super::plan::{RelaxPlan, StepRestore, StepScope};
 use super::request::{ApiCall, HttpMethod, protection_path, ruleset_update};
@@ -97,13 +98,98 @@ pub(super) fn classic_restore(snapshot: &ProtectionSnapshot) -> Vec<RestoreStep>
             ignore_not_found: true,
         }];
     };
+    if !protection
+        .unwritable_by_rest(snapshot.owner_is_org)
+        .is_empty()
+    {
+        return sub_resource_restore(snapshot, &protection);
+    }
     let put = RestoreStep {
         call: ApiCall::new(HttpMethod::Put, path(""), "repos/update-branch-protection")
             .with_body(protection.to_put_body(snapshot.owner_is_org)),
         purpose: "put classic protection back exactly as snapshotted".to_owned(),
         ignore_not_found: false,
     };
-    let signatures = if protection.signatures_follow_up() {
+    vec![put, signatures_step(snapshot, &protection)]
+}
+
+/// For a snapshot a PUT cannot reproduce (the planner then only allowed plans undone by
+/// sub-resources): put back everything a plan may have changed through the sub-resources
+/// that hold it, and never send the PUT that would widen what REST cannot express.
+/// Whatever else someone changed during the window stays changed, and the read-back
+/// verification reports it.
+fn sub_resource_restore(
+    snapshot: &ProtectionSnapshot,
+    protection: &ClassicProtection,
+) -> Vec<RestoreStep> {
+    let path = protection_path(&snapshot.repo, &snapshot.branch, "/enforce_admins");
+    let admins = if protection.enforce_admins {
+        RestoreStep {
+            call: ApiCall::new(HttpMethod::Post, path, "repos/set-admin-branch-protection"),
+            purpose: "turn 'Do not allow bypassing the above settings' back on \
+                      (a full update would widen settings it cannot express)"
+                .to_owned(),
+            ignore_not_found: false,
+        }
+    } else {
+        RestoreStep {
+            call: ApiCall::new(
+                HttpMethod::Delete,
+                path,
+                "repos/delete-admin-branch-protection",
+            ),
+            purpose: "keep 'Do not allow bypassing the above settings' off, as snapshotted \
+                      (a full update would widen settings it cannot express)"
+                .to_owned(),
+            ignore_not_found: true,
+        }
+    };
+    let mut steps = vec![admins];
+    steps.extend(restrictions_restore(snapshot, protection));
+    steps.push(signatures_step(snapshot, protection));
+    steps
+}
+
+/// Push restrictions through their own lists: each list set back exactly, or the
+/// restriction removed when the snapshot had none.
+fn restrictions_restore(
+    snapshot: &ProtectionSnapshot,
+    protection: &ClassicProtection,
+) -> Vec<RestoreStep> {
+    let path = |suffix: &str| protection_path(&snapshot.repo, &snapshot.branch, suffix);
+    let Some(actors) = protection
+        .restrictions
+        .as_ref()
+        .filter(|_| snapshot.owner_is_org)
+    else {
+        return vec![RestoreStep {
+            call: ApiCall::new(
+                HttpMethod::Delete,
+                path("/restrictions"),
+                "repos/delete-access-restrictions",
+            ),
+            purpose: "keep pushes unrestricted, as snapshotted".to_owned(),
+            ignore_not_found: true,
+        }];
+    };
+    [
+        ("users", "repos/set-user-access-restrictions", &actors.users),
+        ("teams", "repos/set-team-access-restrictions", &actors.teams),
+        ("apps", "repos/set-app-access-restrictions", &actors.apps),
+    ]
+    .into_iter()
+    .map(|(kind, op, names)| RestoreStep {
+        call: ApiCall::new(HttpMethod::Put, path(&format!("/restrictions/{kind}")), op)
+            .with_body(serde_json::json!({ kind: names })),
+        purpose: format!("put the {kind} allowed to push back as snapshotted"),
+        ignore_not_found: false,
+    })
+    .collect()
+}
+
+fn signatures_step(snapshot: &ProtectionSnapshot, protection: &ClassicProtection) -> RestoreStep {
+    let path = |suffix: &str| protection_path(&snapshot.repo, &snapshot.branch, suffix);
+    if protection.signatures_follow_up() {
         RestoreStep {
             call: ApiCall::new(
                 HttpMethod::Post,
@@ -123,8 +209,7 @@ pub(super) fn classic_restore(snapshot: &ProtectionSnapshot) -> Vec<RestoreStep>
             purpose: "keep signed commits not required, as snapshotted".to_owned(),
             ignore_not_found: true,
         }
-    };
-    vec![put, signatures]
+    }
 }
 
 /// Compares the state read back before restoring (`theirs`) with the snapshot and with

@@ -26,8 +26,16 @@ pub struct ProtectionSnapshot {
 }
 
 /// Classic protection as read: GitHub's 404 `Branch not protected` is its own state.
+///
+/// Deserialising validates `raw` (a snapshot read back from the audit log may have been
+/// written by another version), so every `Protected` state holds a protection
+/// [`ClassicState::protection`] can parse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(
+    tag = "state",
+    rename_all = "snake_case",
+    try_from = "RecordedClassicState"
+)]
 pub enum ClassicState {
     NotProtected,
     Protected {
@@ -36,6 +44,38 @@ pub enum ClassicState {
         /// [`ClassicProtection::normalized`] of it, for readers of the audit log.
         normalized: Value,
     },
+}
+
+/// [`ClassicState`] as written, before its protection is validated.
+#[derive(Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum RecordedClassicState {
+    NotProtected,
+    Protected { raw: Value, normalized: Value },
+}
+
+impl TryFrom<RecordedClassicState> for ClassicState {
+    type Error = String;
+
+    fn try_from(recorded: RecordedClassicState) -> Result<Self, Self::Error> {
+        match recorded {
+            RecordedClassicState::NotProtected => Ok(ClassicState::NotProtected),
+            RecordedClassicState::Protected { raw, normalized } => {
+                ClassicProtection::from_get(&raw).map_err(|e| {
+                    format!("its classic protection is not understood: {}", e.detail)
+                })?;
+                Ok(ClassicState::Protected { raw, normalized })
+            }
+        }
+    }
+}
+
+/// A snapshot recorded in the audit log that this version cannot restore from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
+pub struct RecordedSnapshotError {
+    /// What is wrong with it, as serde and the protection parsers say.
+    pub problem: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +160,13 @@ pub fn ruleset_key(source: &RulesetSource, id: u64) -> String {
 }
 
 impl ProtectionSnapshot {
+    /// The snapshot as recorded in an audit event, validated like one read from the forge.
+    pub fn from_recorded(recorded: &Value) -> Result<Self, RecordedSnapshotError> {
+        Self::deserialize(recorded).map_err(|e| RecordedSnapshotError {
+            problem: crate::text::sanitize_line(&e.to_string()),
+        })
+    }
+
     /// The whole protected state as one value: `{"classic": …|null, "rulesets": {key: …}}`.
     pub fn normalized(&self) -> Value {
         let rulesets: Map<String, Value> = self
@@ -150,6 +197,7 @@ mod tests {
             taken_at: Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap(),
             classic: ClassicState::from_get(Some(json!({
                 "url": "x", "enforce_admins": {"url": "x", "enabled": true},
+                "required_signatures": {"url": "x", "enabled": false},
                 "required_status_checks": {"strict": true, "contexts": ["ci"], "checks": [{"context": "ci", "app_id": null}]}
             })))
             .unwrap(),
@@ -172,6 +220,25 @@ mod tests {
         let back: ProtectionSnapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(back.normalized(), s.normalized());
+    }
+
+    #[test]
+    fn a_recorded_snapshot_whose_protection_is_not_understood_is_refused() {
+        let mut recorded = serde_json::to_value(snapshot()).unwrap();
+        // A shape no version of the GET body has: contexts as one string.
+        recorded["classic"]["raw"]["required_status_checks"]["contexts"] = json!("ci");
+        let err = ProtectionSnapshot::from_recorded(&recorded).unwrap_err();
+        assert!(
+            err.problem.contains(
+                "its classic protection is not understood: required_status_checks.contexts is not a list"
+            ),
+            "{err}"
+        );
+        let mut recorded = serde_json::to_value(snapshot()).unwrap();
+        recorded["rulesets"][0]["ruleset"]["rules"] = json!("none");
+        assert!(ProtectionSnapshot::from_recorded(&recorded).is_err());
+        let recorded = serde_json::to_value(snapshot()).unwrap();
+        assert_eq!(ProtectionSnapshot::from_recorded(&recorded), Ok(snapshot()));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The operator's credentials for fetch and push: a token over https/http (sent as HTTP
 //! Basic by libgit2, never written into the remote URL or `.git/config`) and the ssh agent
-//! for ssh remotes. Knows nothing about where the token came from.
+//! for ssh remotes. A token bound to a host is offered only to remotes on that host.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use git2::{Cred, CredentialType, RemoteCallbacks};
 
+use crate::forge::token::TokenHost;
 use crate::secret::Secret;
 
 /// The username GitHub documents for token authentication; any non-empty name works with
@@ -17,18 +18,54 @@ const TOKEN_USERNAME: &str = "x-access-token";
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     token: Option<Secret>,
+    /// The only host the token is offered to; `None`: any remote that asks.
+    host: Option<TokenHost>,
 }
 
 impl Credentials {
     /// A token for https/http remotes; ssh remotes still use the ssh agent.
     pub fn token(token: Secret) -> Self {
-        Credentials { token: Some(token) }
+        Credentials {
+            token: Some(token),
+            host: None,
+        }
+    }
+
+    /// A token offered only to remotes on `host` (the forge it was found for); a remote
+    /// elsewhere that asks for credentials gets none.
+    pub fn token_for_host(token: Secret, host: TokenHost) -> Self {
+        Credentials {
+            token: Some(token),
+            host: Some(host),
+        }
     }
 
     /// No token: ssh remotes use the agent, and http remotes that ask for credentials fail
     /// with [`super::GitError::NoCredentials`].
     pub fn none() -> Self {
-        Credentials { token: None }
+        Credentials {
+            token: None,
+            host: None,
+        }
+    }
+
+    /// The host the token is bound to, if any.
+    pub fn host(&self) -> Option<&TokenHost> {
+        self.host.as_ref()
+    }
+
+    /// The token for a remote at `url`: `Err` when it is bound to another host.
+    fn token_for(&self, url: &str) -> Result<Option<&Secret>, CredentialFailure> {
+        let on_host = |host: &TokenHost| {
+            url::Url::parse(url).ok().is_some_and(|u| {
+                u.host_str()
+                    .is_some_and(|h| TokenHost::of_git_remote(h, u.port()) == *host)
+            })
+        };
+        match (&self.token, &self.host) {
+            (Some(_), Some(host)) if !on_host(host) => Err(CredentialFailure::OtherHost),
+            (token, _) => Ok(token.as_ref()),
+        }
     }
 
     /// The `Authorization` header that sends the token with the first request to an
@@ -57,6 +94,8 @@ pub(crate) enum CredentialFailure {
     Missing,
     /// The remote asked again after we answered: it refused what we sent.
     Rejected,
+    /// The remote is not on the host the token was found for.
+    OtherHost,
 }
 
 /// Sets `header` (from [`Credentials::first_request_header`]) on a fetch or a push, and
@@ -81,9 +120,9 @@ pub(crate) fn install(
     credentials: &Credentials,
     failure: Rc<Cell<Option<CredentialFailure>>>,
 ) {
-    let token = credentials.token.clone();
+    let credentials = credentials.clone();
     let mut secret_attempts = 0u32;
-    callbacks.credentials(move |_url, username_from_url, allowed| {
+    callbacks.credentials(move |url, username_from_url, allowed| {
         // libgit2 first asks ssh for a bare username; that is not an attempt to log in.
         if allowed.contains(CredentialType::USERNAME) {
             return Cred::username(username_from_url.unwrap_or("git"));
@@ -94,11 +133,17 @@ pub(crate) fn install(
             return Err(git2::Error::from_str("the remote refused the credentials"));
         }
         if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            match &token {
-                Some(token) => Cred::userpass_plaintext(TOKEN_USERNAME, token.expose()),
-                None => {
+            match credentials.token_for(url) {
+                Ok(Some(token)) => Cred::userpass_plaintext(TOKEN_USERNAME, token.expose()),
+                Ok(None) => {
                     failure.set(Some(CredentialFailure::Missing));
                     Err(git2::Error::from_str("no token to authenticate with"))
+                }
+                Err(other_host) => {
+                    failure.set(Some(other_host));
+                    Err(git2::Error::from_str(
+                        "the token belongs to another host and is not sent here",
+                    ))
                 }
             }
         } else if allowed.contains(CredentialType::SSH_KEY) {

@@ -67,6 +67,12 @@ pub enum GitError {
     NoCredentials { url: String },
 
     #[error(
+        "{url} asks for credentials, but the token was found for {host} and is never sent to \
+         another host: use a remote on {host} (--remote), or a clone of the incident's repository there"
+    )]
+    TokenForOtherHost { url: String, host: String },
+
+    #[error(
         "{url} refused the credentials: use a token that may push to the repository (contents: write), or check that it has not expired"
     )]
     CredentialsRejected { url: String },

@@ -92,7 +92,7 @@ impl LocalRepo {
                     local: short(request.new),
                     remote_head: short(expected_old),
                 },
-                _ => transport_error(&url, failure.get(), error),
+                _ => transport_error(&url, failure.get(), credentials, error),
             });
         }
         Ok(outcome(observed, &refname, expected_old, request.new))

@@ -99,7 +99,7 @@ impl LocalRepo {
         let refspec = format!("+{refname}:refs/remotes/{remote}/{branch}");
         git_remote
             .fetch(&[refspec.as_str()], Some(&mut options), None)
-            .map_err(|e| transport_error(&url, failure.get(), e))?;
+            .map_err(|e| transport_error(&url, failure.get(), credentials, e))?;
         // The advertisement stays readable after the fetch disconnects, and it is the
         // remote's truth even when the branch is gone and a stale tracking ref remains.
         let heads = git_remote
@@ -116,10 +116,18 @@ impl LocalRepo {
 pub(crate) fn transport_error(
     url: &str,
     failure: Option<CredentialFailure>,
+    credentials: &Credentials,
     error: git2::Error,
 ) -> GitError {
     let url = crate::text::sanitize_line(&super::remote_url::redacted(url));
     match failure {
+        Some(CredentialFailure::OtherHost) => GitError::TokenForOtherHost {
+            url,
+            host: credentials
+                .host()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        },
         Some(CredentialFailure::Missing) => GitError::NoCredentials { url },
         Some(CredentialFailure::Rejected) => GitError::CredentialsRejected { url },
         None if error.code() == git2::ErrorCode::Auth => GitError::CredentialsRejected { url },

@@ -74,6 +74,15 @@ pub enum IncidentEvent {
         runbook: String,
         /// A rehearsal against the sandbox rather than a real emergency.
         drill: bool,
+        /// The forge's REST API base the incident is bound to: every later step, the
+        /// watchdog and recovery talk to this forge only. Absent in logs written before
+        /// incidents were bound (unknown: the operator names it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_url: Option<String>,
+        /// The URL of the clone's remote on that forge, credentials redacted; absent when
+        /// the declaration had no clone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote_url: Option<String>,
     },
     /// A manual runbook step was ticked.
     StepDone {
@@ -127,7 +136,8 @@ pub enum IncidentEvent {
         status: String,
         remote_lines: Vec<String>,
     },
-    /// Restoring the snapshot is about to start (or be retried).
+    /// Restoring the snapshot is about to start; when a failure was already recorded, a
+    /// retry is recorded this way together with its result.
     RestoreIntended { trigger: RestoreTrigger },
     /// Someone changed protection during the window (found by a restore, or by a restore
     /// the operator then held).
@@ -253,5 +263,57 @@ impl IncidentEvent {
             kind: kind.to_owned(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn declared_data() -> Value {
+        json!({
+            "id": "INC-7", "repo": "acme/api", "branch": "main",
+            "reason": "checkout down https://tickets.acme.dev/7",
+            "ttl": 1800, "cap": 7200, "runbook": "github", "drill": false,
+        })
+    }
+
+    #[test]
+    fn a_declaration_from_an_older_log_has_no_forge_and_still_reads() {
+        let event = IncidentEvent::from_parts("declared", &declared_data()).unwrap();
+        let IncidentEvent::Declared {
+            api_url,
+            remote_url,
+            ..
+        } = &event
+        else {
+            panic!("{event:?}")
+        };
+        assert_eq!((api_url, remote_url), (&None, &None));
+        // Written back, it stays as it was: no `null` members appear.
+        assert_eq!(event.to_parts().1, declared_data());
+    }
+
+    #[test]
+    fn a_declaration_records_its_forge_and_remote() {
+        let mut data = declared_data();
+        data["api_url"] = json!("http://127.0.0.1:8080");
+        data["remote_url"] = json!("http://127.0.0.1:8080/git/acme/api.git");
+        let event = IncidentEvent::from_parts("declared", &data).unwrap();
+        let IncidentEvent::Declared {
+            api_url,
+            remote_url,
+            ..
+        } = &event
+        else {
+            panic!("{event:?}")
+        };
+        assert_eq!(api_url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            remote_url.as_deref(),
+            Some("http://127.0.0.1:8080/git/acme/api.git")
+        );
+        assert_eq!(event.to_parts().1, data);
     }
 }

@@ -31,6 +31,8 @@ pub fn sample(kind: &str) -> IncidentEvent {
             cap: 7200,
             runbook: "github".into(),
             drill: false,
+            api_url: Some("https://api.github.com".into()),
+            remote_url: Some("https://github.com/acme/api.git".into()),
         },
         "step_done" => E::StepDone {
             step: "second-pair-of-eyes".into(),

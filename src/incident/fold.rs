@@ -6,9 +6,10 @@ use super::event::DriftChoice;
 use super::event::IncidentEvent;
 use super::lease::{Lease, LeaseError};
 use super::phase::Phase;
+use super::retry::RESTORE_RETRY;
 use super::state::{
     Activation, Closing, DriftDecision, Incident, LeaseExtension, Preflight, Push, PushRejection,
-    RestoreAttempt, Review, ReviewPullRequest, StepTick,
+    RestoreAttempt, RestoreFailing, Review, ReviewPullRequest, StepTick,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -71,6 +72,8 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         cap,
         runbook,
         drill,
+        api_url,
+        remote_url,
     } = &record.event
     else {
         return Err(FoldError::NotDeclared {
@@ -88,6 +91,8 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         ttl: seconds(*ttl),
         cap: seconds(*cap),
         drill: *drill,
+        api_url: api_url.clone(),
+        remote_url: remote_url.clone(),
         declared_at: record.ts,
         declared_by: record.actor.clone(),
         phase: Phase::Declared,
@@ -289,14 +294,24 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             incident.restore.restored_at = Some(ts);
             incident.restore.verified = *verified;
             incident.restore.last_error = None;
+            incident.restore.failing = None;
             if incident.drift.is_empty() {
                 P::Restored
             } else {
                 P::Drift
             }
         }
-        (E::RestoreFailed { error, .. }, P::Restoring) => {
+        (E::RestoreFailed { error, attempt }, P::Restoring) => {
             incident.restore.last_error = Some(error.clone());
+            let since = incident.restore.failing.as_ref().map_or(ts, |f| f.since);
+            incident.restore.failing = Some(RestoreFailing {
+                since,
+                attempts: *attempt,
+                last_error: error.clone(),
+                last_recorded_at: ts,
+                retry_every: Duration::from_std(RESTORE_RETRY.delay_after(*attempt))
+                    .unwrap_or(Duration::MAX),
+            });
             P::RestoreFailed
         }
         (

@@ -27,6 +27,8 @@ fn declared(id: &str) -> IncidentEvent {
         cap,
         runbook,
         drill,
+        api_url,
+        remote_url,
         ..
     } = sample("declared")
     else {
@@ -41,6 +43,8 @@ fn declared(id: &str) -> IncidentEvent {
         cap,
         runbook,
         drill,
+        api_url,
+        remote_url,
     }
 }
 

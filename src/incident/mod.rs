@@ -7,6 +7,7 @@ mod lease;
 mod log;
 mod phase;
 mod progress;
+mod retry;
 pub(crate) mod secs;
 mod state;
 
@@ -21,7 +22,9 @@ pub use lease::{Lease, LeaseError};
 pub use log::{IncidentLogError, LogRecord, fold_each, fold_many, group_by_incident};
 pub use phase::Phase;
 pub use progress::{Pace, Progress, StepProgress, StepStatus, progress};
+pub use retry::{FAILURE_RECORD_INTERVAL, RESTORE_RETRY, RetryPolicy, failure_record_due};
 pub use state::{
     Activation, Closing, DriftDecision, ExposureWindow, Incident, LeaseExtension, Preflight, Push,
-    PushRejection, RestoreAttempt, RestoreHistory, Review, ReviewPullRequest, StepTick,
+    PushRejection, RestoreAttempt, RestoreFailing, RestoreHistory, Review, ReviewPullRequest,
+    StepTick,
 };

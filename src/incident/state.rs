@@ -25,6 +25,11 @@ pub struct Incident {
     #[serde(with = "super::secs")]
     pub cap: Duration,
     pub drill: bool,
+    /// The forge API URL the incident is bound to; `None` for an incident declared before
+    /// breakglass recorded it (unknown: never guessed).
+    pub api_url: Option<String>,
+    /// The clone's remote URL at declaration (credentials redacted), if there was one.
+    pub remote_url: Option<String>,
     pub declared_at: DateTime<Utc>,
     pub declared_by: String,
     pub phase: Phase,
@@ -105,6 +110,24 @@ pub struct RestoreHistory {
     pub restored_at: Option<DateTime<Utc>>,
     /// The read-back matched the snapshot.
     pub verified: bool,
+    /// Set from the first `restore_failed` until `restored`: the glass is still open and
+    /// the restorers keep retrying.
+    pub failing: Option<RestoreFailing>,
+}
+
+/// A restore that keeps failing, as its recorded `restore_failed` events say.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreFailing {
+    /// The first failure of this run of failures.
+    pub since: DateTime<Utc>,
+    /// Attempts made so far, as the last recorded failure counted them.
+    pub attempts: u32,
+    pub last_error: String,
+    /// When the last failure was recorded (failures are recorded at most once a minute).
+    pub last_recorded_at: DateTime<Utc>,
+    /// The pause the restorers take before their next attempt.
+    #[serde(with = "super::secs")]
+    pub retry_every: Duration,
 }
 
 /// What was decided about drift, when and by whom.
@@ -171,7 +194,28 @@ impl ExposureWindow {
     }
 }
 
+impl RestoreFailing {
+    /// The red line every view shows: "RESTORE FAILING since 19:50 UTC — retrying every
+    /// 30 s — last error: …".
+    pub fn summary(&self) -> String {
+        format!(
+            "RESTORE FAILING since {} UTC — retrying every {} s — last error: {}",
+            self.since.format("%H:%M"),
+            self.retry_every.num_seconds(),
+            crate::text::sanitize_line(&self.last_error),
+        )
+    }
+}
+
 impl Incident {
+    /// The failing restore while the glass may still be open (`None` once it is closed).
+    pub fn restore_failing(&self) -> Option<&RestoreFailing> {
+        self.restore
+            .failing
+            .as_ref()
+            .filter(|_| self.glass_possibly_open())
+    }
+
     /// True when the forge may hold relaxed protections for this incident.
     pub fn glass_possibly_open(&self) -> bool {
         self.phase.glass_possibly_open()

@@ -512,3 +512,54 @@ mod drift_decisions {
         assert_eq!(data, json!({"choice": "hold"}));
     }
 }
+
+#[test]
+fn a_failing_restore_is_a_fact_from_its_first_failure_until_restored() {
+    let mut events = history_to(Phase::RestoreFailed);
+    let first = events.last().unwrap().ts;
+    let failing = fold(&events).unwrap().restore.failing.unwrap();
+    assert_eq!((failing.since, failing.attempts), (first, 1));
+    assert_eq!(failing.retry_every, Duration::seconds(1));
+
+    events.push(at(500, sample("restore_intended")));
+    events.push(at(
+        560,
+        IncidentEvent::RestoreFailed {
+            error: "503 from the forge".into(),
+            attempt: 9,
+        },
+    ));
+    let failing = fold(&events).unwrap().restore.failing.unwrap();
+    assert_eq!(failing.since, first, "the run of failures started earlier");
+    assert_eq!(failing.attempts, 9);
+    assert_eq!(failing.last_error, "503 from the forge");
+    assert_eq!(failing.last_recorded_at, t(560));
+    assert_eq!(failing.retry_every, Duration::seconds(30), "capped");
+
+    events.push(at(600, sample("restore_intended")));
+    assert!(fold(&events).unwrap().restore.failing.is_some());
+    events.push(at(610, sample("restored")));
+    assert_eq!(fold(&events).unwrap().restore.failing, None);
+}
+
+#[test]
+fn the_failing_line_names_since_when_the_pace_and_the_last_error() {
+    let mut events = history_to(Phase::RestoreFailed);
+    events.push(at(500, sample("restore_intended")));
+    events.push(at(
+        560,
+        IncidentEvent::RestoreFailed {
+            error: "503 from the forge".into(),
+            attempt: 7,
+        },
+    ));
+    let incident = fold(&events).unwrap();
+    // The first failure in the history is at t(70), 09:01:10 UTC.
+    assert_eq!(
+        incident.restore_failing().unwrap().summary(),
+        "RESTORE FAILING since 09:01 UTC — retrying every 30 s — last error: 503 from the forge"
+    );
+    events.push(at(600, sample("restore_intended")));
+    events.push(at(610, sample("restored")));
+    assert_eq!(fold(&events).unwrap().restore_failing(), None);
+}

@@ -152,7 +152,7 @@ impl App {
     /// The incident the commander is looking at: the open checklist, else the home selection.
     pub fn current_incident(&self) -> Option<String> {
         if let (Some(c), false) = (&self.checklist, self.screen == Screen::Home) {
-            return Some(c.incident.clone());
+            return Some(c.incident.id.clone());
         }
         self.home
             .incidents
@@ -163,7 +163,7 @@ impl App {
     /// The incident whose checklist is loaded: the one the glass, confirmations, extend
     /// and restore act on, whatever screen is showing.
     pub fn checklist_incident(&self) -> Option<String> {
-        self.checklist.as_ref().map(|c| c.incident.clone())
+        self.checklist.as_ref().map(|c| c.incident.id.clone())
     }
 
     /// True while protections are relaxed on the incident on screen.

@@ -49,9 +49,15 @@ impl Effects for NotWired {
 
 /// Restores the terminal on panic, then hands the panic to the hook that was there before
 /// (which prints the message), so a crash never leaves the operator's shell in raw mode.
+/// A panic in background work that will be caught and answered as an error (see
+/// [`crate::caught`]) only goes to the trace log: the TUI carries on on its screen.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if crate::caught::caught_here() {
+            tracing::error!("background work panicked: {info}");
+            return;
+        }
         ratatui::restore();
         previous(info);
     }));

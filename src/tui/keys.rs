@@ -6,7 +6,7 @@ use super::command::Command;
 use super::declare::DeclareForm;
 use super::keymap::{Action, Key, Scope, lookup};
 use super::update::open_review;
-use super::view::StepKind;
+use crate::runbook::StepKind;
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
@@ -123,7 +123,7 @@ fn on_checklist(app: &mut App, action: Action) -> Vec<Command> {
     let Some(view) = &app.checklist else {
         return Vec::new();
     };
-    let incident = view.incident.clone();
+    let incident = view.incident.id.clone();
     match action {
         Action::NextPane => {
             app.checklist_pane = match app.checklist_pane {
@@ -163,18 +163,20 @@ fn perform_step(app: &mut App, incident: String) -> Vec<Command> {
     let Some(view) = &app.checklist else {
         return Vec::new();
     };
-    let Some(index) = view.current() else {
+    let Some((index, step)) = view.current_step() else {
         app.say("Every step is done — r opens the review form");
         return Vec::new();
     };
-    match view.steps[index].kind {
-        StepKind::Declare | StepKind::Manual => {
+    match step.kind {
+        StepKind::Manual => {
             app.start_work(format!("Recording step {}", index + 1));
             vec![Command::CompleteStep {
                 incident,
                 step: index,
             }]
         }
+        // An incident exists only once declared, so its declare step is never current.
+        StepKind::Declare => Vec::new(),
         StepKind::Preflight => {
             app.start_work("Preflight: identity, permissions, snapshot");
             vec![Command::Preflight { incident }]

@@ -14,6 +14,7 @@ pub mod keymap_doc;
 pub mod keys;
 pub mod msg;
 pub mod review_form;
+pub mod task_panic;
 pub mod theme;
 pub mod timeline;
 pub mod ui;

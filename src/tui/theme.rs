@@ -1,7 +1,7 @@
 //! Named styles. Views ask for a meaning (`danger`, `step(status)`, `pace(p)`), never a
 //! colour. With `NO_COLOR` set, meaning is carried by bold, reverse and underline instead.
 
-use super::view::{Pace, StepStatus};
+use crate::incident::{Pace, StepStatus};
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl Theme {
         match status {
             StepStatus::Done => self.good(),
             StepStatus::Failed => self.danger(),
-            StepStatus::Running => self.key(),
+            StepStatus::Current => self.title(),
             StepStatus::Skipped => self.dim(),
             StepStatus::Pending => self.base(),
         }

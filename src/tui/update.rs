@@ -20,6 +20,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Tick(now) => {
             app.now = now;
+            if let Some(checklist) = &mut app.checklist {
+                checklist.advance(now);
+            }
             Vec::new()
         }
         Msg::HomeChanged(home) => {
@@ -29,13 +32,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 .min(app.home.incidents.len().saturating_sub(1));
             Vec::new()
         }
-        Msg::IncidentChanged(view) => {
+        Msg::IncidentChanged(mut view) => {
             // A snapshot of another incident must not replace the one on screen.
             let same = app
                 .checklist
                 .as_ref()
-                .is_some_and(|c| c.incident == view.incident);
+                .is_some_and(|c| c.incident.id == view.incident.id);
             if same {
+                view.advance(app.now);
                 app.checklist = Some(view);
             }
             Vec::new()
@@ -51,7 +55,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.go_to(Screen::Declare);
             Vec::new()
         }
-        Msg::IncidentOpened(view) => {
+        Msg::IncidentOpened(mut view) => {
+            view.advance(app.now);
             app.in_flight = None;
             app.plan = None;
             app.output = None;

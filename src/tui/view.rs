@@ -1,14 +1,19 @@
-//! The immutable snapshots the TUI renders: plain data, filled by adapters from the model.
+//! The immutable snapshots the TUI renders: data filled by adapters from the model.
 //!
 //! Nothing here reads the audit log, the forge or git; the flow sends fresh snapshots as
-//! messages. Times are absolute (`DateTime<Utc>`) so every timer is `deadline - now` or
-//! `now - started`, computed at render time from the injected clock's reading.
+//! messages. Times are absolute (`DateTime<Utc>`) so a countdown is `deadline - now` at
+//! render time, and the checklist keeps the model's own progress, re-read at every tick of
+//! the injected clock.
 
+use crate::incident::{self, Incident, Progress};
+use crate::runbook::{Runbook, Step};
 use chrono::{DateTime, Duration, Utc};
 
 /// The home screen: what is open right now and what was rehearsed lately.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HomeView {
+    /// Red lines above everything: an unreadable log or incident, a failing restore.
+    pub alerts: Vec<String>,
     pub incidents: Vec<IncidentRow>,
     /// Every open lease, from any process (the audit log is the source).
     pub leases: Vec<LeaseRow>,
@@ -46,64 +51,6 @@ pub struct DrillRow {
     pub passed: bool,
 }
 
-/// What kind of work a runbook step is; decides what `Enter` does on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepKind {
-    Declare,
-    Manual,
-    Preflight,
-    Activate,
-    Push,
-    Restore,
-    Review,
-}
-
-impl StepKind {
-    pub fn is_automated(self) -> bool {
-        !matches!(self, StepKind::Manual | StepKind::Declare)
-    }
-}
-
-/// A step's state as recorded in the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    Pending,
-    Running,
-    Done,
-    Failed,
-    Skipped,
-}
-
-/// How a step's elapsed time compares with its target: the model's one definition, so the
-/// checklist colours and the incident's progress never disagree.
-pub use crate::incident::Pace;
-
-/// One runbook step on the checklist.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepRow {
-    pub title: String,
-    pub detail: String,
-    pub kind: StepKind,
-    pub status: StepStatus,
-    pub target: Duration,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-impl StepRow {
-    /// Time spent on the step: until it finished, or until `now` while it runs.
-    pub fn elapsed(&self, now: DateTime<Utc>) -> Option<Duration> {
-        let start = self.started_at?;
-        let end = self.finished_at.unwrap_or(now);
-        Some((end - start).max(Duration::zero()))
-    }
-
-    pub fn pace(&self, now: DateTime<Utc>) -> Pace {
-        self.elapsed(now)
-            .map_or(Pace::OnTime, |e| Pace::of(e, self.target))
-    }
-}
-
 /// The open-glass window: shown as a banner for as long as protections are relaxed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowBanner {
@@ -111,6 +58,8 @@ pub struct WindowBanner {
     pub deadline: DateTime<Utc>,
     /// The latest deadline the configuration allows; extensions stop there.
     pub cap: DateTime<Utc>,
+    /// The model's failing-restore line ("RESTORE FAILING since …"), while it fails.
+    pub restore_failing: Option<String>,
 }
 
 impl WindowBanner {
@@ -119,30 +68,31 @@ impl WindowBanner {
     }
 }
 
-/// One incident's checklist.
+/// One incident's checklist: the incident as its events fold, the runbook it follows, and
+/// the model's progress through that runbook at the last clock reading.
+///
+/// The marks, timers, paces and the current step are [`incident::progress`]'s, never
+/// recomputed here, so `Enter` acts on the step the model says is next (Restore, once a
+/// restore is needed) and the row marked ▸ is that step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChecklistView {
-    pub incident: String,
-    pub repo: String,
-    pub branch: String,
-    pub drill: bool,
-    pub declared_at: DateTime<Utc>,
-    /// Set once the incident is closed, so the total stops counting.
-    pub closed_at: Option<DateTime<Utc>>,
-    pub steps: Vec<StepRow>,
+    pub incident: Incident,
+    pub runbook: Runbook,
+    pub progress: Progress,
     pub window: Option<WindowBanner>,
 }
 
 impl ChecklistView {
-    /// The first step neither done nor skipped: the one `Enter` acts on.
-    pub fn current(&self) -> Option<usize> {
-        self.steps
-            .iter()
-            .position(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped))
+    /// Re-reads the model's progress at `now`, so timers run and the current step moves
+    /// (to Restore when a lease runs out) between snapshots of the log.
+    pub fn advance(&mut self, now: DateTime<Utc>) {
+        self.progress = incident::progress(&self.incident, &self.runbook, now);
     }
 
-    pub fn total_elapsed(&self, now: DateTime<Utc>) -> Duration {
-        self.closed_at.unwrap_or(now) - self.declared_at
+    /// The step `Enter` acts on, with its position: the model's current step.
+    pub fn current_step(&self) -> Option<(usize, &Step)> {
+        let index = self.progress.current?;
+        self.runbook.steps.get(index).map(|step| (index, step))
     }
 }
 

@@ -67,10 +67,19 @@ fn status_checks_get() -> impl Strategy<Value = Value> {
         })
 }
 
+/// A review actor list as GitHub reports it: absent, naming some, or present naming
+/// nobody (GitHub's `branch-protection-update` example: dismissal restricted to admins).
+fn review_actors_get() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        2 => option::of(actors_get()),
+        1 => Just(Some(json!({"url": "https://x", "users": [], "teams": [], "apps": []}))),
+    ]
+}
+
 fn reviews_get(owner_is_org: bool) -> impl Strategy<Value = Value> {
     (
-        option::of(actors_get()),
-        option::of(actors_get()),
+        review_actors_get(),
+        review_actors_get(),
         any::<(bool, bool, bool)>(),
         0u8..=6,
     )
@@ -182,6 +191,11 @@ pub fn ruleset_get(id: u64, org: bool) -> impl Strategy<Value = Value> {
         prop::sample::select(vec!["never", "never", "pull_requests_only", "always"]),
     )
         .prop_map(move |(rules, actors, enforcement, can_bypass)| {
+            let mut conditions = json!({"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}});
+            if org {
+                // An organization's ruleset always names its repositories too.
+                conditions["repository_name"] = json!({"include": ["~ALL"], "exclude": []});
+            }
             let rules: Vec<Value> = rules
                 .into_iter()
                 .map(|t| match t {
@@ -200,7 +214,7 @@ pub fn ruleset_get(id: u64, org: bool) -> impl Strategy<Value = Value> {
                 "_links": {"self": {"href": "https://x"}},
                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
                 "current_user_can_bypass": can_bypass,
-                "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+                "conditions": conditions,
                 "bypass_actors": actors, "rules": rules
             })
         })
@@ -290,7 +304,9 @@ pub fn github_get_after_put(body: &Value, signatures: bool) -> Value {
             }
         }
         for key in ["dismissal_restrictions", "bypass_pull_request_allowances"] {
-            if let Some(a) = reviews.get(key) {
+            // An empty object turns the setting off: "Pass an empty
+            // `dismissal_restrictions` object to disable" (forge-api §1.2).
+            if let Some(a) = reviews.get(key).filter(|a| !names_nobody(a)) {
                 r[key] = actors_to_get(a);
             }
         }
@@ -303,6 +319,14 @@ pub fn github_get_after_put(body: &Value, signatures: bool) -> Value {
         g[key] = json!({"enabled": body[key].as_bool().expect("all seven toggles are sent")});
     }
     g
+}
+
+fn names_nobody(a: &Value) -> bool {
+    ["users", "teams", "apps"].iter().all(|k| {
+        a.get(*k)
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    })
 }
 
 fn actors_to_get(a: &Value) -> Value {
@@ -416,6 +440,28 @@ impl FakeBranch {
                     }
                 }
                 None
+            }
+            (
+                HttpMethod::Put,
+                kind @ ("/restrictions/users" | "/restrictions/teams" | "/restrictions/apps"),
+            ) => {
+                let kind = &kind["/restrictions/".len()..];
+                let make: fn(&str) -> Value = match kind {
+                    "users" => user,
+                    "teams" => team,
+                    _ => app,
+                };
+                let listed: Vec<Value> = body[kind]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| make(n.as_str().unwrap()))
+                    .collect();
+                obj.get_mut("restrictions").ok_or(404u16)?[kind] = json!(listed);
+                None
+            }
+            (HttpMethod::Delete, "/restrictions") => {
+                obj.remove("restrictions").map(Some).ok_or(404u16)?
             }
             other => panic!("the fake does not know {other:?}"),
         };

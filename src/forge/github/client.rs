@@ -12,6 +12,7 @@ use super::error_map::error_for;
 use super::request::{Method, Request, Response};
 use super::sleeper::{Sleeper, TokioSleeper};
 use crate::clock::{Clock, SystemClock};
+use crate::error_chain::error_chain;
 use crate::secret::Secret;
 use http::header::USER_AGENT;
 use http::{HeaderValue, Uri};
@@ -358,19 +359,6 @@ fn origin_of(base: &str) -> &str {
         Some(slash) => &base[..after_scheme + slash],
         None => base,
     }
-}
-
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let text = inner.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = inner.source();
-    }
-    parts.join(": ")
 }
 
 fn describe_transport_error(error: octocrab::Error) -> NoAnswer {

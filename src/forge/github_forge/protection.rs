@@ -334,6 +334,7 @@ mod tests {
             taken_at: Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap(),
             classic: ClassicState::from_get(Some(json!({
                 "enforce_admins": {"enabled": true},
+                "required_signatures": {"enabled": false},
                 "required_pull_request_reviews": {"required_approving_review_count": 1}
             })))
             .unwrap(),

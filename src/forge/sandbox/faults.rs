@@ -9,14 +9,14 @@
 //! ```text
 //! METHOD:PATH=ACTION[xN]       METHOD get|put|post|patch|delete|*  PATH a glob (* matches anything)
 //!   ACTION  500 (any status)  latency:200ms  429[:2s]  secondary[:60s]  primary[:60s]
-//!           timeout-after-apply[:30s]
+//!           timeout-after-apply[:30s]  panic (the handler panics: answered 500)
 //!   xN      apply to the next N matching requests (default: until cleared)
 //! drift:OWNER/NAME:BRANCH[@N]  after the Nth successful change to that branch's protection
 //!                              (or the repository's rulesets), someone sets the required
 //!                              approving review count to 2 (N defaults to 1)
 //! ```
 
-use super::scope::glob_match;
+use super::scope::{glob, glob_match};
 use std::fmt;
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ pub enum FaultAction {
     PrimaryRateLimit { reset_in: Duration },
     /// Perform the request, then hang this long and drop the connection.
     TimeoutAfterApply { hang: Duration },
+    /// The request handler panics: the sandbox must answer 500 and keep serving.
+    Panic,
 }
 
 /// A fault on requests whose method and path match.
@@ -101,6 +103,7 @@ fn parse_action(text: &str) -> Result<FaultAction, String> {
         "timeout-after-apply" => FaultAction::TimeoutAfterApply {
             hang: optional_duration(arg, 30)?,
         },
+        "panic" => FaultAction::Panic,
         code => match code.parse::<u16>() {
             Ok(c) if (400..600).contains(&c) => FaultAction::Status(c),
             _ => return Err(format!("unknown action `{text}`")),
@@ -163,6 +166,7 @@ impl Fault {
         if path.is_empty() {
             return Err(err("empty path".into()));
         }
+        glob(path, false).map_err(|e| err(format!("the path is not a glob ({})", e.kind())))?;
         Ok(Fault::Route {
             fault: RouteFault {
                 method,
@@ -195,6 +199,7 @@ impl fmt::Display for FaultAction {
             FaultAction::TimeoutAfterApply { hang } => {
                 write!(f, "timeout-after-apply:{}", fmt_duration(*hang))
             }
+            FaultAction::Panic => write!(f, "panic"),
         }
     }
 }
@@ -303,6 +308,7 @@ mod tests {
             ("get:/user=429", "get:/user=429:1s"),
             ("get:/user=secondary:5s", "get:/user=secondary:5s"),
             ("get:/user=primary", "get:/user=primary:1m"),
+            ("get:/user=panic x1", "get:/user=panic x1"),
             ("drift:acme/api:main", "drift:acme/api:main@1"),
             ("drift:acme/api:release/1@3", "drift:acme/api:release/1@3"),
         ] {
@@ -327,6 +333,16 @@ mod tests {
             let err = Fault::parse(bad).unwrap_err();
             assert!(err.to_string().contains("METHOD:PATH=ACTION"), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_path_that_is_not_a_glob_is_refused_when_armed() {
+        let err = Fault::parse("get:/repos/[acme/api=500").unwrap_err();
+        assert!(
+            err.reason
+                .contains("the path is not a glob (unclosed character class"),
+            "{err}"
+        );
     }
 
     #[test]

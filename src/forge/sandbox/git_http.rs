@@ -81,7 +81,12 @@ pub async fn serve(
             if service == Service::ReceivePack && !permission.can_push() {
                 return denied();
             }
-            match smart_http::advertise(&path, service) {
+            // git2 and a `git upload-pack` child: blocking work, kept off the async workers.
+            let advertised = {
+                let path = path.clone();
+                crate::caught::blocking(move || smart_http::advertise(&path, service)).await
+            };
+            match advertised {
                 Ok(bytes) => Reply::raw(
                     StatusCode::OK,
                     bytes,
@@ -104,7 +109,7 @@ pub async fn serve(
                 return denied();
             }
             let repo_dir = path.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
+            let outcome = crate::caught::blocking(move || {
                 let mut judge = |update: &smart_http::RefUpdate| {
                     let facts = PushFacts {
                         adds_merge_commits: update.kind != UpdateKind::Delete
@@ -116,16 +121,12 @@ pub async fn serve(
             })
             .await;
             match outcome {
-                Ok(Ok(bytes)) => Reply::raw(
+                Ok(bytes) => Reply::raw(
                     StatusCode::OK,
                     bytes,
                     smart_http::content_type(Service::ReceivePack, false),
                 ),
-                Ok(Err(err)) => failure(err),
-                Err(join) => Reply::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("push task failed: {join}"),
-                ),
+                Err(err) => failure(err),
             }
         }
         _ => Reply::not_found(),

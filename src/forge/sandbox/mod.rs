@@ -123,9 +123,11 @@ impl Shared {
     }
 
     /// Saves the REST state; a failure is logged, never fatal to the request that caused it.
+    /// The lock is held while writing: a save that cloned first and wrote outside it could
+    /// rename an older state over a newer one.
     pub fn persist(&self) {
-        let snapshot = self.state.lock().expect("sandbox state lock").clone();
-        if let Err(err) = persist::save(&self.state_file, &snapshot) {
+        let state = self.state.lock().expect("sandbox state lock");
+        if let Err(err) = persist::save(&self.state_file, &state) {
             tracing::warn!("sandbox state not saved: {err}");
         }
     }
@@ -355,6 +357,41 @@ impl SandboxHandle {
         };
         self.shared.persist();
         done.map_err(SandboxError::Drift)
+    }
+
+    /// What GitHub's web UI can leave and no REST body can write: the branch's review
+    /// lists kept with nobody in them ("Restrict who can dismiss pull request reviews"
+    /// ticked, nobody chosen). `dismissal` and `bypass` pick the lists. `false` when the
+    /// branch has no required reviews.
+    pub fn list_nobody_in_reviews(
+        &self,
+        repo: &RepoId,
+        branch: &str,
+        dismissal: bool,
+        bypass: bool,
+    ) -> bool {
+        let changed = {
+            let mut state = self.shared.state.lock().expect("sandbox state lock");
+            let Some(index) = state.repo_index(&repo.owner, &repo.name) else {
+                return false;
+            };
+            let reviews = state.repos[index]
+                .protections
+                .get_mut(branch)
+                .and_then(|p| p.required_pull_request_reviews.as_mut());
+            let Some(reviews) = reviews else {
+                return false;
+            };
+            if dismissal {
+                reviews.dismissal_restrictions = Some(model::Actors::default());
+            }
+            if bypass {
+                reviews.bypass_pull_request_allowances = Some(model::Actors::default());
+            }
+            true
+        };
+        self.shared.persist();
+        changed
     }
 
     /// The commit `refs/heads/BRANCH` points at.

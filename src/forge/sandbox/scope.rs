@@ -7,30 +7,18 @@ use super::model::Ruleset;
 use serde_json::Value;
 
 /// Matches `text` against a glob where `**` matches anything and `*` matches anything
-/// except `/` when `star_stops_at_slash`, or anything at all otherwise.
+/// except `/` when `star_stops_at_slash`, or anything at all otherwise. A pattern that is
+/// not a valid glob matches nothing.
 pub fn glob_match(pattern: &str, text: &str, star_stops_at_slash: bool) -> bool {
-    fn go(p: &[u8], t: &[u8], stop: bool) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some(b'*') => {
-                let double = p.get(1) == Some(&b'*');
-                let rest = if double { &p[2..] } else { &p[1..] };
-                let crosses = double || !stop;
-                for i in 0..=t.len() {
-                    if go(rest, &t[i..], stop) {
-                        return true;
-                    }
-                    if i < t.len() && !crosses && t[i] == b'/' {
-                        return false;
-                    }
-                }
-                false
-            }
-            Some(b'?') => !t.is_empty() && (t[0] != b'/' || !stop) && go(&p[1..], &t[1..], stop),
-            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..], stop),
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes(), star_stops_at_slash)
+    glob(pattern, star_stops_at_slash).is_ok_and(|glob| glob.compile_matcher().is_match(text))
+}
+
+/// The glob for `pattern`, or why it is not one.
+pub fn glob(pattern: &str, star_stops_at_slash: bool) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(star_stops_at_slash)
+        .backslash_escape(true)
+        .build()
 }
 
 fn patterns(condition: Option<&Value>, key: &str) -> Vec<String> {

@@ -147,7 +147,7 @@ fn fault_reply(fault: &RouteFault, caller: Option<&Caller>, now: DateTime<Utc>) 
                     .with_header("x-ratelimit-resource", "core"),
             )
         }
-        FaultAction::Latency(_) | FaultAction::TimeoutAfterApply { .. } => None,
+        FaultAction::Latency(_) | FaultAction::TimeoutAfterApply { .. } | FaultAction::Panic => None,
     }
 }
 
@@ -213,8 +213,26 @@ fn push_header(reply: &mut Reply, name: &'static str, value: &str) {
     }
 }
 
-/// The single entry point for every request.
+/// The single entry point for every request. A handler that panics is answered 500 (and
+/// its thread marked so that a TUI running a drill keeps its screen); the server goes on.
 pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    match crate::caught::catch(answer(shared, request)).await {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(panic, "a sandbox request handler panicked");
+            Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!(
+                    "The sandbox failed on this request ({}); try again",
+                    crate::text::sanitize_line(&panic)
+                ),
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn answer(shared: Arc<Shared>, request: Request) -> Response {
     let started = Instant::now();
     let answered_before = shared.log.lock().expect("request log lock").len();
     let method = request.method().clone();
@@ -322,6 +340,7 @@ async fn serve(
         match &fault.action {
             FaultAction::Latency(d) => pause(shared, *d).await,
             FaultAction::TimeoutAfterApply { hang: h } => hang = Some(*h),
+            FaultAction::Panic => panic!("sandbox fault: the request handler panics"),
             _ => {}
         }
         if let Some(reply) = fault_reply(fault, caller.as_ref(), shared.clock.now()) {

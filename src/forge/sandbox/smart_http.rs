@@ -205,11 +205,11 @@ pub(crate) fn open_repository(path: &Path) -> Result<git2::Repository, SmartHttp
 /// POST git-upload-pack (fetch/clone): served by the real `git upload-pack --stateless-rpc`.
 ///
 /// The git command line gzips large fetch requests (`Content-Encoding: gzip`); such a body
-/// is recognised by its magic bytes (a pkt-line never starts with them) and inflated with
-/// the system's `gzip` before git sees it.
+/// is recognised by its magic bytes (a pkt-line never starts with them) and inflated
+/// before git sees it.
 pub async fn upload_pack(repo: &Path, request: bytes::Bytes) -> Result<Vec<u8>, SmartHttpError> {
     let request = if request.starts_with(&[0x1f, 0x8b]) {
-        gunzip(request).await?
+        gunzip(&request)?.into()
     } else {
         request
     };
@@ -221,17 +221,18 @@ pub async fn upload_pack(repo: &Path, request: bytes::Bytes) -> Result<Vec<u8>, 
     Ok(output.stdout)
 }
 
-async fn gunzip(compressed: bytes::Bytes) -> Result<bytes::Bytes, SmartHttpError> {
-    let mut command = tokio::process::Command::new("gzip");
-    command.arg("-dc");
-    let output = run_with_stdin(command, compressed).await?;
-    if !output.status.success() {
-        return Err(SmartHttpError::MalformedRequest(format!(
-            "gzip-encoded request could not be inflated: {}",
-            crate::text::sanitize_line(String::from_utf8_lossy(&output.stderr).trim())
-        )));
-    }
-    Ok(output.stdout.into())
+/// Inflates a gzip body in process (flate2), so the sandbox needs no `gzip` program.
+fn gunzip(compressed: &[u8]) -> Result<Vec<u8>, SmartHttpError> {
+    use std::io::Read;
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(compressed)
+        .read_to_end(&mut inflated)
+        .map_err(|e| {
+            SmartHttpError::MalformedRequest(format!(
+                "gzip-encoded request could not be inflated: {e}"
+            ))
+        })?;
+    Ok(inflated)
 }
 
 /// Runs `command`, feeding `input` on stdin while stdout is read, so that neither side

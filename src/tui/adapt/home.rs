@@ -37,6 +37,7 @@ pub fn home_view(incidents: &[Incident]) -> HomeView {
     drills.sort_by_key(|d| std::cmp::Reverse(d.finished_at));
     drills.truncate(RECENT_DRILLS);
     HomeView {
+        alerts: Vec::new(),
         incidents: open
             .into_iter()
             .map(|i| IncidentRow {

@@ -4,9 +4,9 @@ use super::*;
 use crate::audit::{AuditLog, NewEntry, read_verified};
 use crate::clock::FakeClock;
 use crate::forge::diff::{Difference, ThreeWayDifference};
-use crate::incident::{Incident, IncidentEvent as E, Recorded, RestoreTrigger, fold};
-use crate::runbook::Runbook;
-use crate::tui::view::{ChainStatus, StepKind, StepStatus};
+use crate::incident::{Incident, IncidentEvent as E, Recorded, RestoreTrigger, StepStatus, fold};
+use crate::runbook::{Runbook, StepKind};
+use crate::tui::view::ChainStatus;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use std::sync::Arc;
@@ -25,6 +25,8 @@ fn declared(id: &str, drill: bool) -> E {
         cap: 7200,
         runbook: "github".into(),
         drill,
+        api_url: None,
+        remote_url: None,
     }
 }
 
@@ -100,35 +102,39 @@ fn history(id: &str, drill: bool, upto: usize) -> Incident {
 #[test]
 fn a_declared_incident_runs_the_next_steps_timer_from_the_declaration() {
     let runbook = Runbook::default_github();
-    let view = checklist_view(&history("INC-1", false, 1), &runbook, t(90));
-    assert_eq!(view.steps.len(), runbook.steps.len());
-    assert_eq!(view.steps[0].status, StepStatus::Done);
-    assert_eq!(view.steps[0].kind, StepKind::Declare);
-    assert_eq!(view.current(), Some(1));
-    assert_eq!(view.steps[1].started_at, Some(t(0)));
-    assert_eq!(view.steps[1].finished_at, None);
-    assert_eq!(view.steps[1].elapsed(t(120)), Some(Duration::seconds(120)));
-    assert_eq!(
-        view.steps[2].started_at, None,
-        "a pending step has no timer"
-    );
+    let mut view = checklist_view(&history("INC-1", false, 1), &runbook, t(90));
+    let steps = &view.progress.steps;
+    assert_eq!(steps.len(), runbook.steps.len());
+    assert_eq!(steps[0].status, StepStatus::Done);
+    assert_eq!(steps[0].kind, StepKind::Declare);
+    assert_eq!(view.progress.current, Some(1));
+    assert_eq!(steps[1].status, StepStatus::Current);
+    assert_eq!(steps[1].elapsed, Some(Duration::seconds(90)));
+    assert_eq!(steps[2].elapsed, None, "a pending step has no timer");
     assert_eq!(view.window, None);
-    assert_eq!(view.total_elapsed(t(90)), Duration::seconds(90));
+    assert_eq!(view.progress.total_elapsed, Duration::seconds(90));
+    view.advance(t(120));
+    assert_eq!(
+        view.progress.steps[1].elapsed,
+        Some(Duration::seconds(120)),
+        "the current step's timer runs with the clock"
+    );
+    assert_eq!(view.progress.total_elapsed, Duration::seconds(120));
 }
 
 #[test]
 fn done_steps_keep_the_time_they_took() {
     let runbook = Runbook::default_github();
     let view = checklist_view(&history("INC-1", false, 4), &runbook, t(500));
-    let preflight = &view.steps[3];
+    let preflight = &view.progress.steps[3];
     assert_eq!(preflight.kind, StepKind::Preflight);
     assert_eq!(preflight.status, StepStatus::Done);
     assert_eq!(
-        (preflight.started_at, preflight.finished_at),
-        (Some(t(20)), Some(t(30)))
+        (preflight.completed_at, preflight.elapsed),
+        (Some(t(30)), Some(Duration::seconds(10)))
     );
-    assert_eq!(view.current(), Some(4));
-    assert_eq!(view.steps[4].kind, StepKind::Activate);
+    let (index, step) = view.current_step().expect("activation is next");
+    assert_eq!((index, step.kind), (4, StepKind::Activate));
 }
 
 #[test]
@@ -161,6 +167,7 @@ fn a_restored_incident_has_no_banner() {
     let view = checklist_view(&history("INC-1", false, 11), &runbook, t(200));
     assert_eq!(view.window, None);
     let restore = view
+        .progress
         .steps
         .iter()
         .find(|s| s.kind == StepKind::Restore)

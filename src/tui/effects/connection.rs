@@ -1,12 +1,16 @@
 //! Which flow performs a command: the operator's real forge, connected on first use (so
-//! the home screen opens without a token), or the drill's in-process sandbox forge.
+//! the home screen opens without a token), or the drill's in-process sandbox forge. An
+//! incident is acted on through the forge it was declared on, with that host's token.
 
 use super::failure::Failure;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::flow::{Flow, FlowOptions, FlowSetup, github_forge};
-use crate::forge::token::discover_token;
+use crate::flow::{
+    Flow, FlowOptions, FlowSetup, ForgeConnector, connect_forge, forge_for, same_forge,
+};
+use crate::incident::Incident;
 use crate::paths::Paths;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -33,7 +37,10 @@ pub enum RealForge {
 pub struct LazyForge {
     config: Config,
     repo_dir: PathBuf,
+    /// The configured forge's connection.
     cell: OnceCell<Connection>,
+    /// Connections to the forges of incidents declared elsewhere, by API URL.
+    others: tokio::sync::Mutex<HashMap<String, Connection>>,
 }
 
 impl RealForge {
@@ -42,6 +49,7 @@ impl RealForge {
             config,
             repo_dir,
             cell: OnceCell::new(),
+            others: tokio::sync::Mutex::new(HashMap::new()),
         }))
     }
 
@@ -70,10 +78,51 @@ impl RealForge {
             config,
             repo_dir,
             cell,
+            ..
         } = lazy.as_ref();
-        cell.get_or_try_init(|| connect(paths.clone(), config.clone(), clock.clone(), repo_dir))
-            .await
-            .cloned()
+        let api_url = crate::flow::normalised(config.api_url.as_str());
+        cell.get_or_try_init(|| {
+            connect(
+                paths.clone(),
+                config.clone(),
+                clock.clone(),
+                repo_dir,
+                api_url,
+            )
+        })
+        .await
+        .cloned()
+    }
+
+    /// The connection to the forge `incident` was declared on (made now if needed); a
+    /// different forge in the config is refused before any request.
+    pub async fn connect_for(
+        &self,
+        incident: &Incident,
+        paths: &Paths,
+        clock: &Arc<dyn Clock>,
+    ) -> Result<Connection, Failure> {
+        let RealForge::Lazy(lazy) = self else {
+            return self.connect(paths, clock).await;
+        };
+        let api_url = forge_for(Some(incident), &lazy.config)?;
+        if same_forge(&api_url, lazy.config.api_url.as_str()) {
+            return self.connect(paths, clock).await;
+        }
+        let mut others = lazy.others.lock().await;
+        if let Some(connection) = others.get(&api_url) {
+            return Ok(connection.clone());
+        }
+        let connection = connect(
+            paths.clone(),
+            lazy.config.clone(),
+            clock.clone(),
+            &lazy.repo_dir,
+            api_url.clone(),
+        )
+        .await?;
+        others.insert(api_url, connection.clone());
+        Ok(connection)
     }
 }
 
@@ -82,25 +131,25 @@ async fn connect(
     config: Config,
     clock: Arc<dyn Clock>,
     repo_dir: &std::path::Path,
+    api_url: String,
 ) -> Result<Connection, Failure> {
-    let (token, _source) = discover_token().map_err(|e| {
-        Failure::new(
-            e.to_string(),
+    let (forge, token) = connect_forge(&api_url, clock.clone()).map_err(|e| match e {
+        crate::flow::FlowError::NoToken(missing) => Failure::new(
+            missing.to_string(),
             "the home screen and the timeline work without a token; actions on the forge need one",
-        )
+        ),
+        other => Failure::from(other),
     })?;
-    let api_url = config.api_url.as_str().trim_end_matches('/').to_owned();
-    let forge = github_forge(&api_url, token.clone(), clock.clone())
-        .map_err(|e| Failure::from_message(&e.to_string(), "check `api_url` in the config"))?;
     let flow = Flow::open(FlowSetup {
         paths,
         config,
-        clock,
+        clock: clock.clone(),
         forge,
-        token: Some(token),
+        token: Some(token.secret().clone()),
         options: FlowOptions {
             command: "breakglass (TUI)".into(),
             api_url,
+            other_forges: Some(ForgeConnector::discovering(clock)),
             ..FlowOptions::default()
         },
     })
@@ -112,4 +161,43 @@ async fn connect(
         flow: Arc::new(flow),
         repo_dir: repo_dir.to_path_buf(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::config::Origin;
+    use crate::incident::fixtures::{at, sample};
+
+    #[tokio::test]
+    async fn an_incident_of_another_forge_than_the_configs_is_refused_before_connecting() {
+        let home = tempfile::tempdir().unwrap();
+        let config = Config {
+            api_url: url::Url::parse("http://127.0.0.1:9").unwrap(),
+            api_url_origin: Some(Origin::File {
+                path: "config.toml".into(),
+                line: Some(1),
+            }),
+            ..Config::default()
+        };
+        let real = RealForge::lazy(config, home.path().to_path_buf());
+        // The sample incident was declared on https://api.github.com.
+        let incident = crate::incident::fold(&[at(0, sample("declared"))]).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let failure = real
+            .connect_for(&incident, &Paths::under(home.path()), &clock)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            failure.error,
+            "incident INC-42 belongs to the forge https://api.github.com where it was declared, \
+             not http://127.0.0.1:9 (named by `api_url` in config.toml line 1); nothing was sent"
+        );
+        assert_eq!(
+            failure.advice,
+            "name https://api.github.com instead, with --api-url or `api_url` in the config"
+        );
+        assert!(real.connected().is_none(), "nothing was connected");
+    }
 }

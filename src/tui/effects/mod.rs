@@ -23,6 +23,7 @@ pub use snapshot::{LogWatch, fold_all, fold_records};
 use super::command::Command;
 use super::event_loop::Effects;
 use super::msg::Msg;
+use super::task_panic;
 use crate::clock::Clock;
 use crate::drill::RehearsalSetup;
 use crate::paths::Paths;
@@ -124,7 +125,8 @@ impl Effects for FlowEffects {
         let shared = self.shared.clone();
         tokio::spawn(async move {
             let refresh = steps::changes_the_log(&command);
-            let msgs = steps::perform(&shared, command, &results).await;
+            let effect = steps::effect_name(&command);
+            let msgs = task_panic::answer(effect, steps::perform(&shared, command, &results)).await;
             for msg in msgs {
                 let _ = results.send(msg);
             }
@@ -161,12 +163,19 @@ impl Effects for FlowEffects {
 async fn send_snapshots(shared: &Arc<Shared>, results: &UnboundedSender<Msg>) {
     let reader = shared.clone();
     let msgs = tokio::task::spawn_blocking(move || {
-        let focus = lock(&reader.focus).clone();
-        let now = reader.clock.now();
-        lock(&reader.watch).refresh(&reader.runbook, focus.as_deref(), now)
+        crate::caught::catch_blocking(|| {
+            let focus = lock(&reader.focus).clone();
+            let now = reader.clock.now();
+            lock(&reader.watch).refresh(&reader.runbook, focus.as_deref(), now)
+        })
     })
     .await
-    .unwrap_or_default();
+    .map_err(|join| join.to_string())
+    .and_then(|caught| caught)
+    .unwrap_or_else(|panic| {
+        tracing::error!(panic, "re-reading the audit log panicked");
+        Vec::new()
+    });
     for msg in msgs {
         let _ = results.send(msg);
     }

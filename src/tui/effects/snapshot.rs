@@ -1,14 +1,17 @@
 //! The audit log as the TUI's snapshots: re-read and verified when it changes on disk
-//! (any process may append: the watchdog, a headless command), folded into the home
-//! screen, the focused incident's checklist and the timeline. Blocking file reads: call
+//! (any process may append: the watchdog, a headless command), read as the one
+//! [`LedgerView`] into the home screen (which names an unreadable log or incident instead
+//! of leaving it out), the focused incident's checklist and the timeline. Blocking file reads: call
 //! it off the async threads.
 
 use crate::audit::{Record, read_verified};
+use crate::flow::LedgerView;
 use crate::incident::{Incident, IncidentLogError, LogRecord, fold_each};
 use crate::runbook::Runbook;
+use crate::text::sanitize_line;
 use crate::tui::adapt::{chain_status, checklist_view, home_view, timeline_row};
 use crate::tui::msg::Msg;
-use crate::tui::view::TimelineRow;
+use crate::tui::view::{HomeView, TimelineRow};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,17 +64,17 @@ impl LogWatch {
         self.stamp = Some(self.current_stamp());
         let read = read_verified(&self.path);
         let chain = chain_status(&read);
+        let ledger = LedgerView::from_records(read.as_deref());
         let records = read.unwrap_or_default();
         self.extend_rows(&records);
-        let incidents = fold_all(&records);
         let mut msgs = vec![
-            Msg::HomeChanged(home_view(&incidents)),
+            Msg::HomeChanged(home_with_alerts(&ledger)),
             Msg::AuditChanged {
                 rows: self.rows.clone(),
                 chain,
             },
         ];
-        if let Some(incident) = focus.and_then(|id| incidents.iter().find(|i| i.id == id)) {
+        if let Some(incident) = focus.and_then(|id| ledger.incident(id)) {
             msgs.push(Msg::IncidentChanged(checklist_view(incident, runbook, now)));
         }
         msgs
@@ -96,13 +99,22 @@ impl LogWatch {
     }
 }
 
+/// The home screen with what must not be missed on top, in red: an unreadable log (not
+/// shown as an empty one), each unreadable incident, and each restore that keeps failing.
+fn home_with_alerts(ledger: &LedgerView) -> HomeView {
+    let mut home = home_view(&ledger.incidents);
+    home.alerts = ledger.problems();
+    home.alerts.extend(ledger.incidents.iter().filter_map(|i| {
+        i.restore_failing()
+            .map(|f| format!("{}: {}", sanitize_line(&i.id), f.summary()))
+    }));
+    home
+}
+
 /// Every incident the log's records fold into; unreadable incidents are left out (the
 /// timeline still shows their events, and the flow refuses to act on them with the reason).
 pub fn fold_all(records: &[Record]) -> Vec<Incident> {
-    fold_records(records)
-        .into_iter()
-        .filter_map(|(_, folded)| folded.ok())
-        .collect()
+    LedgerView::from_records(Ok(records)).incidents
 }
 
 /// Each incident in the log's records, folded on its own, with the reason where one fails.
@@ -119,6 +131,5 @@ pub fn fold_records(records: &[Record]) -> Vec<(String, Result<Incident, Inciden
 
 /// One incident as the log says now, if the log holds it and it folds.
 pub fn load_incident(path: &std::path::Path, id: &str) -> Option<Incident> {
-    let records = read_verified(path).ok()?;
-    fold_all(&records).into_iter().find(|i| i.id == id)
+    LedgerView::read(path).incident(id).cloned()
 }

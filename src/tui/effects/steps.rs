@@ -14,6 +14,7 @@ use crate::tui::adapt::{checklist_view, plan_view, push_view, remote_lines, rest
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
 use crate::tui::msg::Msg;
+use crate::tui::task_panic;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -42,7 +43,7 @@ pub async fn perform(
     }
 }
 
-fn effect_name(command: &Command) -> &'static str {
+pub(super) fn effect_name(command: &Command) -> &'static str {
     match command {
         Command::Declare(_) => "Declare",
         Command::StartDrill => "Start drill",
@@ -191,13 +192,24 @@ async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Ms
         reason: request.reason,
         ttl: Some(request.ttl),
         drill: request.drill,
+        // A drill's rehearsal names its own clone's remote.
+        remote_url: None,
     };
     let incident = if request.drill {
         let session = drill_session(shared).await?;
         session.rehearsal().declare(declaration).await?
     } else {
         let connection = shared.real.connect(&shared.paths, &shared.clock).await?;
-        connection.flow.declare(declaration).await?
+        let remote_url = connection
+            .flow
+            .clone_remote_url(Some(&connection.repo_dir), None);
+        connection
+            .flow
+            .declare(Declaration {
+                remote_url,
+                ..declaration
+            })
+            .await?
     };
     focus(shared, &id);
     let now = shared.clock.now();
@@ -298,17 +310,23 @@ async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connecti
     {
         return Ok(session.connection.clone());
     }
-    let is_drill = {
+    let folded = {
         let (path, id) = (shared.paths.audit_log(), incident.to_owned());
-        blocking(move || load_incident(&path, &id).is_some_and(|i| i.drill)).await
+        blocking(move || load_incident(&path, &id)).await
     };
-    if is_drill {
-        return Err(Failure::new(
+    match folded {
+        Some(folded) if folded.drill => Err(Failure::new(
             format!("{incident} is a drill whose sandbox forge ended with the process that ran it"),
             "start a new drill with d; the old one is only history now",
-        ));
+        )),
+        Some(folded) => {
+            shared
+                .real
+                .connect_for(&folded, &shared.paths, &shared.clock)
+                .await
+        }
+        None => shared.real.connect(&shared.paths, &shared.clock).await,
     }
-    shared.real.connect(&shared.paths, &shared.clock).await
 }
 
 /// The connection for `incident` if it exists already (never connects).
@@ -343,8 +361,12 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
     }
     let (shared, results, id) = (shared.clone(), results.clone(), incident.to_owned());
     tokio::spawn(async move {
-        match c.flow.guard_lease(&id, RestoreTrigger::Deadline).await {
-            Ok(Some(outcome)) => {
+        const EFFECT: &str = "Restore at the deadline";
+        match crate::caught::catch(c.flow.guard_lease(&id, RestoreTrigger::Deadline)).await {
+            Err(panic) => {
+                let _ = results.send(task_panic::panicked(EFFECT, &panic));
+            }
+            Ok(Ok(Some(outcome))) => {
                 let _ = results.send(Msg::Restored(restore_view(
                     &id,
                     outcome.verified,
@@ -353,11 +375,11 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
                     outcome.error.as_deref(),
                 )));
             }
-            Ok(None) => {}
-            Err(error) => {
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => {
                 let failure = Failure::from(error);
                 let _ = results.send(Msg::EffectFailed {
-                    effect: "Restore at the deadline".into(),
+                    effect: EFFECT.into(),
                     error: failure.error,
                     advice: failure.advice,
                 });
@@ -368,9 +390,8 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
     });
 }
 
-/// Runs blocking file or git work off the async threads.
+/// Runs blocking file or git work off the async threads; a panic there comes back to the
+/// effect, which answers it.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("blocking effect work does not panic")
+    crate::caught::blocking(work).await
 }

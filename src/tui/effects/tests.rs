@@ -44,6 +44,8 @@ fn declared(id: &str) -> E {
         cap: 7200,
         runbook: "github".into(),
         drill: false,
+        api_url: None,
+        remote_url: None,
     }
 }
 
@@ -199,4 +201,62 @@ fn a_review_is_submitted_only_once_the_glass_is_closed() {
     assert_eq!(last.data["form"]["summary"], "rolled back the timeout");
     let exported = form_for_export(&paths, "INC-1").unwrap();
     assert_eq!(exported.summary, "rolled back the timeout");
+}
+
+#[test]
+fn the_home_names_a_failing_restore_an_unreadable_incident_and_an_unreadable_log() {
+    let (_dir, paths) = home();
+    let runbook = Runbook::default_github();
+    let mut failing = vec![declared("INC-1")];
+    failing.extend(opened());
+    failing.push(E::RestoreIntended {
+        trigger: RestoreTrigger::Watchdog,
+    });
+    failing.push(E::RestoreFailed {
+        error: "503 from the forge".into(),
+        attempt: 4,
+    });
+    append(&paths, "INC-1", &failing);
+    // `restored` straight after `declared` does not fold: the incident is unreadable.
+    append(
+        &paths,
+        "INC-2",
+        &[declared("INC-2"), E::Restored { verified: true }],
+    );
+    let mut watch = LogWatch::new(paths.audit_log());
+    let msgs = watch.refresh(&runbook, Some("INC-1"), t(30));
+    let Msg::HomeChanged(home) = &msgs[0] else {
+        panic!("home first")
+    };
+    let line = "INC-1: RESTORE FAILING since 09:00 UTC — retrying every 8 s — last error: \
+                503 from the forge";
+    assert!(home.alerts.iter().any(|a| a == line), "{:?}", home.alerts);
+    assert!(
+        home.alerts
+            .iter()
+            .any(|a| a.starts_with("INCIDENT INC-2 UNREADABLE:")),
+        "{:?}",
+        home.alerts
+    );
+    let Msg::IncidentChanged(view) = &msgs[2] else {
+        panic!("the focused incident third")
+    };
+    let banner = view.window.as_ref().expect("the glass is open");
+    assert_eq!(
+        banner.restore_failing.as_deref(),
+        line.strip_prefix("INC-1: ")
+    );
+
+    // A log that cannot be read is said to be so, not shown as a log without leases.
+    std::fs::remove_file(paths.audit_log()).unwrap();
+    std::fs::create_dir(paths.audit_log()).unwrap();
+    let msgs = watch.refresh(&runbook, None, t(40));
+    let Msg::HomeChanged(home) = &msgs[0] else {
+        panic!("home first")
+    };
+    assert!(
+        home.alerts[0].starts_with("AUDIT LOG UNREADABLE:"),
+        "{:?}",
+        home.alerts
+    );
 }

@@ -1,5 +1,10 @@
-//! Known states for the tests: the default runbook at fixed times around 09:00 UTC.
+//! Known states for the tests: real folds of recorded events at fixed times around
+//! 09:00 UTC, shown against the built-in runbook through the adapter.
 
+use crate::incident::fixtures::sample;
+use crate::incident::{Incident, IncidentEvent, Recorded, RestoreTrigger, fold};
+use crate::runbook::Runbook;
+use crate::tui::adapt::checklist_view;
 use crate::tui::app::App;
 use crate::tui::msg::Msg;
 use crate::tui::theme::Theme;
@@ -7,6 +12,7 @@ use crate::tui::update::update;
 use crate::tui::view::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
 use std::sync::Arc;
 
 /// 2026-01-01 `h:m:s` UTC (seconds may exceed 59: `at(9, 0, 570)` is 09:09:30).
@@ -36,124 +42,162 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<crate::tui::Command> {
     text.chars().flat_map(|c| update(app, ch(c))).collect()
 }
 
-const STEPS: [(StepKind, &str, &str, i64); 10] = [
-    (
-        StepKind::Declare,
-        "Declare: incident id, reason, branch, lease",
-        "Ticket link, not a chat link.",
-        120,
-    ),
-    (
-        StepKind::Manual,
-        "A second engineer is on the call and has seen the fix",
-        "Name them in the incident channel.",
-        180,
-    ),
-    (
-        StepKind::Manual,
-        "The fix is committed locally and passes the smoke test",
-        "Run the smoke test on the fix commit.",
-        300,
-    ),
-    (
-        StepKind::Preflight,
-        "Preflight: who am I, may I administer, snapshot",
-        "Reads identity, permissions and every protection.",
-        30,
-    ),
-    (
-        StepKind::Activate,
-        "Break the glass: apply the least change",
-        "The lease starts when the change is applied.",
-        30,
-    ),
-    (
-        StepKind::Push,
-        "Push the tagged fix to the protected branch",
-        "Fast-forward only; trailers name the incident.",
-        60,
-    ),
-    (
-        StepKind::Manual,
-        "Watch the deploy; confirm recovery on dashboards",
-        "Check error rate and latency.",
-        600,
-    ),
-    (
-        StepKind::Restore,
-        "Restore protections exactly and verify",
-        "Re-applies the snapshot and reads it back.",
-        30,
-    ),
-    (
-        StepKind::Review,
-        "Open the retroactive review of what was pushed",
-        "A PR after→before with reviewers.",
-        60,
-    ),
-    (
-        StepKind::Manual,
-        "Announce: glass closed, what changed, the review",
-        "Post in the incident channel.",
-        120,
-    ),
-];
+/// The runbook the checklist tests show: the built-in one, as a team without its own gets.
+pub fn runbook() -> Runbook {
+    Runbook::default_github()
+}
 
-/// The checklist with the first `done` steps finished at the given boundaries (seconds
-/// after 09:00), the next one started at the last boundary.
-pub fn checklist(done: usize, boundaries: &[i64]) -> ChecklistView {
-    let steps = STEPS
-        .iter()
-        .enumerate()
-        .map(|(i, (kind, title, detail, target))| {
-            let started_at = if i <= done && i < boundaries.len() {
-                Some(at(9, 0, boundaries[i]))
-            } else {
-                None
-            };
-            let finished_at = (i < done).then(|| at(9, 0, boundaries[i + 1]));
-            StepRow {
-                title: (*title).into(),
-                detail: (*detail).into(),
-                kind: *kind,
-                status: if i < done {
-                    StepStatus::Done
-                } else {
-                    StepStatus::Pending
-                },
-                target: Duration::seconds(*target),
-                started_at,
-                finished_at,
-            }
-        })
-        .collect();
-    ChecklistView {
-        incident: "INC-42".into(),
-        repo: "acme/api".into(),
-        branch: "main".into(),
-        drill: true,
-        declared_at: at(9, 0, 0),
-        closed_at: None,
-        steps,
-        window: None,
+/// An incident's recorded events, folded by the model for every view built from them.
+#[derive(Debug, Clone)]
+pub struct Story {
+    events: Vec<Recorded>,
+}
+
+impl Story {
+    /// Drill `INC-42` on acme/api main, declared at 09:00:00 with a 30 min lease.
+    pub fn declared() -> Story {
+        Story::declared_as("INC-42")
     }
+
+    /// [`Story::declared`] under another incident id.
+    pub fn declared_as(id: &str) -> Story {
+        let declared = IncidentEvent::Declared {
+            id: id.into(),
+            repo: "acme/api".into(),
+            branch: "main".into(),
+            reason: "checkout 500s https://tickets.example/INC-42".into(),
+            ttl: 1800,
+            cap: 7200,
+            runbook: "github".into(),
+            drill: true,
+            api_url: Some("http://127.0.0.1:8080".into()),
+            remote_url: Some("http://127.0.0.1:8080/git/acme/api.git".into()),
+        };
+        Story { events: Vec::new() }.then(at(9, 0, 0), declared)
+    }
+
+    /// The story with `event` recorded at `ts`.
+    pub fn then(mut self, ts: DateTime<Utc>, event: IncidentEvent) -> Story {
+        self.events.push(Recorded {
+            ts,
+            actor: "commander".into(),
+            event,
+        });
+        self
+    }
+
+    /// The story with a sample event of `kind` (`incident::fixtures::sample`) at `ts`.
+    pub fn then_a(self, ts: DateTime<Utc>, kind: &str) -> Story {
+        self.then(ts, sample(kind))
+    }
+
+    /// The manual step `id` ticked at `ts`.
+    pub fn ticked(self, ts: DateTime<Utc>, id: &str) -> Story {
+        self.then(
+            ts,
+            IncidentEvent::StepDone {
+                step: id.into(),
+                note: None,
+            },
+        )
+    }
+
+    pub fn incident(&self) -> Incident {
+        fold(&self.events).expect("the story is a valid history")
+    }
+
+    /// The checklist the adapter makes of the folded story, as of its last event.
+    pub fn view(&self) -> ChecklistView {
+        let last = self.events.last().expect("a story starts declared").ts;
+        checklist_view(&self.incident(), &runbook(), last)
+    }
+}
+
+/// Steps 2 and 3 ticked: the second engineer at 09:01:30 (1:30 of 3:00), the fix ready at
+/// 09:09:30 (8:00 of 5:00, amber).
+pub fn ticked() -> Story {
+    Story::declared()
+        .ticked(at(9, 1, 30), "second-pair-of-eyes")
+        .ticked(at(9, 9, 30), "fix-ready")
+}
+
+/// Preflight done at 09:09:50; break the glass is next.
+pub fn preflighted() -> Story {
+    ticked().then_a(at(9, 9, 50), "preflighted")
+}
+
+/// The glass open: intent at 09:10:05, applied at 09:10:10 with the lease to 09:40:10;
+/// push is current (4:02 of 1:00 at 09:14:12, red).
+pub fn opened() -> Story {
+    preflighted()
+        .then_a(at(9, 10, 5), "activation_intended")
+        .then(
+            at(9, 10, 10),
+            IncidentEvent::Activated {
+                deadline: at(9, 40, 10),
+                applied: json!({"enforce_admins": false}),
+            },
+        )
+}
+
+/// The fix landed at 09:11:00; the glass is still open.
+pub fn pushed() -> Story {
+    opened()
+        .then_a(at(9, 10, 50), "push_intended")
+        .then_a(at(9, 11, 0), "pushed")
+}
+
+/// Activation failed part-way at 09:10:15: the glass may be partly open.
+pub fn activation_failed() -> Story {
+    preflighted()
+        .then_a(at(9, 10, 5), "activation_intended")
+        .then_a(at(9, 10, 15), "activation_failed")
+}
+
+/// The lease ran out and the watchdog's restore failed at 09:40:14; the deploy was never
+/// ticked as watched.
+pub fn restore_failed_by_watchdog() -> Story {
+    pushed()
+        .then(
+            at(9, 40, 11),
+            IncidentEvent::RestoreIntended {
+                trigger: RestoreTrigger::Watchdog,
+            },
+        )
+        .then_a(at(9, 40, 14), "restore_failed")
+}
+
+/// The lease ran out and the watchdog restored and verified at 09:40:13.
+pub fn restored_by_watchdog() -> Story {
+    pushed()
+        .then(
+            at(9, 40, 11),
+            IncidentEvent::RestoreIntended {
+                trigger: RestoreTrigger::Watchdog,
+            },
+        )
+        .then_a(at(9, 40, 13), "restored")
+}
+
+/// The deploy watched (09:19:00), then restored by the operator at 09:19:32 over someone
+/// else's change to the required checks.
+pub fn drifted() -> Story {
+    pushed()
+        .ticked(at(9, 19, 0), "watch-deploy")
+        .then_a(at(9, 19, 30), "restore_intended")
+        .then_a(at(9, 19, 31), "drift_detected")
+        .then_a(at(9, 19, 32), "restored")
 }
 
 /// Before activation: steps 1–4 done, preflight finished at 09:09:50.
 pub fn before_activate() -> ChecklistView {
-    checklist(4, &[0, 90, 180, 570, 590])
+    preflighted().view()
 }
 
-/// The glass open since 09:10:10; step 3 took 6:30 of 5:00 (amber); push is current and
-/// running long (red at 09:14:12).
+/// The glass open since 09:10:05 with the lease to 09:40:10; step 3 took 8:00 of 5:00
+/// (amber); push is current and running long (red at 09:14:12).
 pub fn glass_open() -> ChecklistView {
-    let mut view = checklist(5, &[0, 90, 180, 570, 590, 610]);
-    view.window = Some(WindowBanner {
-        opened_at: at(9, 10, 10),
-        deadline: at(9, 40, 10),
-        cap: at(11, 10, 10),
-    });
-    view
+    opened().view()
 }
 
 pub fn plan() -> PlanView {
@@ -204,6 +248,7 @@ pub fn drift() -> RestoreView {
 
 pub fn home() -> HomeView {
     HomeView {
+        alerts: Vec::new(),
         incidents: vec![
             IncidentRow {
                 id: "INC-42".into(),

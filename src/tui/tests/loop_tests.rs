@@ -103,3 +103,88 @@ async fn not_wired_effects_say_so_on_screen() {
         status.text
     );
 }
+
+/// Answers every command through the effects' panic guard with work that panics on a
+/// worker thread, recording whether the panic hook would have been told it is caught.
+struct Panicking {
+    answered: Option<tokio::sync::oneshot::Sender<()>>,
+    marked_at_panic: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Effects for Panicking {
+    fn perform(&mut self, _command: Command, results: UnboundedSender<Msg>) {
+        let answered = self.answered.take();
+        let marked = self.marked_at_panic.clone();
+        tokio::spawn(async move {
+            let msgs = crate::tui::task_panic::answer("Start drill", async move {
+                tokio::task::yield_now().await;
+                marked.store(
+                    crate::caught::caught_here(),
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+                panic!("the drill sandbox fell over");
+            })
+            .await;
+            for msg in msgs {
+                let _ = results.send(msg);
+            }
+            if let Some(answered) = answered {
+                let _ = answered.send(());
+            }
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_effect_is_answered_as_a_failure_and_the_loop_carries_on() {
+    let clock = FakeClock::at(at(9, 0, 0));
+    let mut app = App::new(at(9, 0, 0), Theme::colored());
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let (answered, was_answered) = tokio::sync::oneshot::channel();
+    let mut effects = Panicking {
+        answered: Some(answered),
+        marked_at_panic: Default::default(),
+    };
+    // `q` only once the effect has answered, so the answer is applied first.
+    let quit_after_the_answer = futures::stream::once(async move {
+        was_answered.await.unwrap();
+        Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )))
+    });
+    let input = futures::stream::iter([Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char('d'),
+        KeyModifiers::NONE,
+    )))])
+    .chain(quit_after_the_answer)
+    .chain(futures::stream::pending());
+    drive(
+        &mut terminal,
+        &mut app,
+        &mut effects,
+        Arc::new(clock),
+        Box::pin(input),
+    )
+    .await
+    .unwrap();
+    assert!(
+        effects
+            .marked_at_panic
+            .load(std::sync::atomic::Ordering::SeqCst),
+        "the panic hook is told to leave the terminal alone"
+    );
+    assert!(
+        app.in_flight.is_none(),
+        "the failure cleared the work in flight"
+    );
+    let status = app.status.expect("a failure message");
+    assert!(status.danger, "{}", status.text);
+    assert!(
+        status.text.contains(
+            "Start drill failed: it stopped on an internal error (the drill sandbox fell over)"
+        ),
+        "{}",
+        status.text
+    );
+}

@@ -1,6 +1,7 @@
 //! Headless tests of the TUI: `update` driven by keys and messages, and `render` into a
 //! `TestBackend` with timers frozen by a fake clock.
 
+mod checklist_tests;
 mod drill_walk;
 mod fixtures;
 mod loop_tests;

@@ -22,7 +22,12 @@ fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 
 /// Snapshots `app` at 80×24 and 120×40 as `<name>@80x24` and `<name>@120x40`.
 fn snap(name: &str, app: &mut App) {
-    for (w, h) in [(80, 24), (120, 40)] {
+    snap_sizes(name, app, &[(80, 24), (120, 40)]);
+}
+
+/// Snapshots `app` at each of `sizes` as `<name>@<w>x<h>`.
+fn snap_sizes(name: &str, app: &mut App, sizes: &[(u16, u16)]) {
+    for &(w, h) in sizes {
         update(app, Msg::Resize(w, h));
         let terminal = draw(app, w, h);
         insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
@@ -95,11 +100,11 @@ fn overdue_steps_are_amber_then_red_and_the_banner_is_red() {
     let app = on_checklist(glass_open(), at(9, 14, 12));
     let terminal = draw(&app, 80, 24);
     let buffer = terminal.backend().buffer();
-    let amber = find(buffer, "6:30 / 5:00");
-    assert_eq!(buffer[amber].fg, Color::Yellow, "step 3: 6:30 of 5:00");
+    let amber = find(buffer, "8:00 / 5:00");
+    assert_eq!(buffer[amber].fg, Color::Yellow, "step 3: 8:00 of 5:00");
     let red = find(buffer, "4:02 / 1:00");
     assert_eq!(buffer[red].fg, Color::Red, "push: 4:02 of 1:00");
-    let on_time = find(buffer, "1:30 / 2:00");
+    let on_time = find(buffer, "1:30 / 3:00");
     assert_eq!(buffer[on_time].fg, Color::Green);
     let banner = find(buffer, "GLASS OPEN");
     assert_eq!(buffer[banner].bg, Color::Red);
@@ -149,14 +154,14 @@ fn push_confirmation_and_a_rejected_push() {
 
 #[test]
 fn restore_with_drift_and_restore_verified() {
-    let mut after_restore = glass_open();
-    after_restore.window = None;
-    let mut app = on_checklist(after_restore, at(9, 20, 0));
+    let mut app = on_checklist(drifted().view(), at(9, 20, 0));
     update(&mut app, Msg::Restored(drift()));
     snap("restore_drift", &mut app);
-    let mut closed = checklist(8, &[0, 90, 180, 570, 590, 610, 700, 1100, 1130]);
-    closed.window = None;
-    update(&mut app, Msg::IncidentChanged(closed));
+    let restored = pushed()
+        .ticked(at(9, 19, 0), "watch-deploy")
+        .then_a(at(9, 19, 30), "restore_intended")
+        .then_a(at(9, 19, 32), "restored");
+    let mut app = on_checklist(restored.view(), at(9, 20, 0));
     update(
         &mut app,
         Msg::Restored(RestoreView {
@@ -165,6 +170,96 @@ fn restore_with_drift_and_restore_verified() {
         }),
     );
     snap("restore_verified", &mut app);
+}
+
+#[test]
+fn checklist_after_a_failed_activation_points_at_restore() {
+    let mut app = on_checklist(activation_failed().view(), at(9, 10, 30));
+    snap("checklist_activation_failed", &mut app);
+}
+
+#[test]
+fn checklist_after_the_watchdog_failed_to_restore_points_at_restore() {
+    let mut app = on_checklist(restore_failed_by_watchdog().view(), at(9, 40, 20));
+    snap("checklist_restore_failed", &mut app);
+}
+
+#[test]
+fn checklist_after_drift_points_at_the_review() {
+    let mut app = on_checklist(drifted().view(), at(9, 20, 0));
+    snap("checklist_drift", &mut app);
+}
+
+#[test]
+fn checklist_restored_by_the_watchdog_points_at_the_review() {
+    let mut app = on_checklist(restored_by_watchdog().view(), at(9, 41, 0));
+    snap("checklist_restored_by_watchdog", &mut app);
+}
+
+/// The screen's rows as text.
+fn rows(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+const SMALL_SIZES: [(u16, u16); 3] = [(80, 24), (60, 15), (40, 10)];
+
+#[test]
+fn the_runbook_scrolls_to_keep_the_current_step_in_sight_on_small_terminals() {
+    let step_3 = Story::declared().ticked(at(9, 1, 30), "second-pair-of-eyes");
+    let mut app = on_checklist(step_3.view(), at(9, 3, 0));
+    snap_sizes("checklist_step_3", &mut app, &SMALL_SIZES);
+    let mut open = on_checklist(glass_open(), at(9, 14, 12));
+    snap_sizes("checklist_glass_open_small", &mut open, &SMALL_SIZES);
+    for (app, current) in [(&app, " 3 "), (&open, " 6 ")] {
+        for (w, h) in SMALL_SIZES {
+            let screen = rows(&draw(app, w, h));
+            let pointed: Vec<&String> = screen.iter().filter(|r| r.contains("▸")).collect();
+            assert_eq!(pointed.len(), 1, "{w}×{h}: {screen:#?}");
+            assert!(
+                pointed[0].contains(current),
+                "{w}×{h}: ▸ on step{current}: {screen:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_header_cuts_the_incident_before_the_clock_and_keeps_the_total() {
+    let story = Story::declared_as("DRILL-20261201-200000");
+    let app = on_checklist(story.view(), at(9, 20, 12));
+    for (w, h) in [(120, 40), (80, 24), (60, 15), (40, 10)] {
+        let header = rows(&draw(&app, w, h)).remove(0);
+        let clock = header
+            .find("09:20:12")
+            .unwrap_or_else(|| panic!("{w} columns: the clock is missing: {header:?}"));
+        let before_clock = &header[..clock];
+        assert!(
+            before_clock.ends_with(' '),
+            "{w} columns: nothing runs into the clock: {header:?}"
+        );
+        assert!(
+            before_clock.contains("total 20:12"),
+            "{w} columns: the total stays: {header:?}"
+        );
+        assert!(
+            before_clock.contains("DRILL-2"),
+            "{w} columns: the incident keeps a part of its id: {header:?}"
+        );
+    }
+    let wide = rows(&draw(&app, 120, 40)).remove(0);
+    assert!(
+        wide.contains("DRILL-20261201-200000 acme/api:main DRILL │ total 20:12"),
+        "nothing is cut when it fits: {wide:?}"
+    );
+    let narrow = rows(&draw(&app, 80, 24)).remove(0);
+    assert!(narrow.contains('…'), "a cut is marked: {narrow:?}");
 }
 
 #[test]
@@ -269,4 +364,31 @@ fn review_form_action_items() {
         update(&mut app, key(KeyCode::Tab));
     }
     snap("review-action-items", &mut app);
+}
+
+#[test]
+fn a_failing_restore_is_a_red_line_on_home_and_on_the_checklist_banner() {
+    let failing = "RESTORE FAILING since 09:14 UTC — retrying every 30 s — last error: 503";
+    let mut app = app_at(at(9, 14, 12));
+    let mut home = home();
+    home.alerts = vec![format!("INC-42: {failing}")];
+    update(&mut app, Msg::HomeChanged(home));
+    let terminal = draw(&app, 120, 40);
+    let on_home = find(
+        terminal.backend().buffer(),
+        "INC-42: RESTORE FAILING since 09:14",
+    );
+    assert_eq!(terminal.backend().buffer()[on_home].fg, Color::Red);
+
+    let mut view = glass_open();
+    view.window.as_mut().unwrap().restore_failing = Some(failing.into());
+    let app = on_checklist(view, at(9, 14, 12));
+    let terminal = draw(&app, 120, 40);
+    let on_banner = find(terminal.backend().buffer(), "RESTORE FAILING since 09:14");
+    let cell = &terminal.backend().buffer()[on_banner];
+    assert_eq!(
+        (cell.fg, cell.bg),
+        (Color::White, Color::Red),
+        "legible on the red banner"
+    );
 }

@@ -96,7 +96,7 @@ fn a_prefilled_drill_declares_with_enter_alone() {
     assert_eq!(request.ttl, Duration::minutes(30));
     assert_eq!(request.incident, "DRILL-1");
     assert!(request.drill);
-    update(&mut app, Msg::IncidentOpened(checklist(1, &[0, 5])));
+    update(&mut app, Msg::IncidentOpened(Story::declared().view()));
     assert_eq!(app.screen, Screen::Checklist);
     assert!(app.declare.is_none() && app.in_flight.is_none());
 }
@@ -143,7 +143,7 @@ fn declare_uses_the_config_validator_for_the_reason() {
 
 #[test]
 fn enter_ticks_manual_steps_and_runs_preflight() {
-    let mut app = on_checklist(checklist(1, &[0, 90]), at(9, 2, 0));
+    let mut app = on_checklist(Story::declared().view(), at(9, 2, 0));
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
         vec![Command::CompleteStep {
@@ -156,10 +156,7 @@ fn enter_ticks_manual_steps_and_runs_preflight() {
         "busy: no second command"
     );
     update(&mut app, Msg::StepCompleted);
-    update(
-        &mut app,
-        Msg::IncidentChanged(checklist(3, &[0, 90, 180, 570])),
-    );
+    update(&mut app, Msg::IncidentChanged(ticked().view()));
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
         vec![Command::Preflight {
@@ -474,9 +471,9 @@ fn ctrl_c_quits_from_a_text_field_but_asks_while_the_glass_is_open() {
 fn snapshots_of_another_incident_do_not_replace_the_one_on_screen() {
     let mut app = on_checklist(glass_open(), at(9, 14, 12));
     let mut other = before_activate();
-    other.incident = "INC-99".into();
+    other.incident.id = "INC-99".into();
     update(&mut app, Msg::IncidentChanged(other));
-    assert_eq!(app.checklist.as_ref().unwrap().incident, "INC-42");
+    assert_eq!(app.checklist.as_ref().unwrap().incident.id, "INC-42");
     let mut home = app_at(at(9, 0, 0));
     update(&mut home, Msg::IncidentChanged(before_activate()));
     assert!(home.checklist.is_none());

@@ -1,5 +1,5 @@
-//! Home: open leases first and in red (from any process), then open incidents, then the
-//! most recent drills.
+//! Home: alerts (an unreadable log or incident, a failing restore) and open leases first
+//! and in red (from any process), then open incidents, then the most recent drills.
 
 use super::clock_text;
 use crate::text::sanitize_line;
@@ -16,12 +16,20 @@ pub fn render_home(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         home.leases.len() as u16 + 2
     };
-    let [leases, incidents, drills] = Layout::vertical([
+    let [alerts, leases, incidents, drills] = Layout::vertical([
+        Constraint::Length(home.alerts.len() as u16),
         Constraint::Length(lease_rows),
         Constraint::Fill(2),
         Constraint::Fill(1),
     ])
     .areas(area);
+    let t = &app.theme;
+    let alert_lines: Vec<Line> = home
+        .alerts
+        .iter()
+        .map(|a| Line::styled(format!(" ✖ {}", sanitize_line(a)), t.danger()))
+        .collect();
+    frame.render_widget(Paragraph::new(alert_lines), alerts);
     render_leases(frame, leases, app);
     render_incidents(frame, incidents, app);
     render_drills(frame, drills, app);

@@ -14,17 +14,21 @@
 //!   overlays drawn last, centred: help │ confirm (plan / push) │ extend │ quit
 //! ```
 
+mod banner;
 mod checklist;
 mod chrome;
 mod declare;
+mod header;
 mod home;
 mod overlay;
 mod review;
 mod timeline;
 
+pub use banner::{banner_lines, render_banner};
 pub use checklist::render_checklist;
-pub use chrome::{render_banner, render_footer, render_header, render_status};
+pub use chrome::{render_footer, render_status};
 pub use declare::render_declare;
+pub use header::render_header;
 pub use home::render_home;
 pub use overlay::render_overlay;
 pub use review::render_review;
@@ -34,11 +38,13 @@ use super::app::{App, Screen};
 use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Draws the whole screen from `app`.
 pub fn render(app: &App, frame: &mut Frame) {
-    let banner_rows = if app.glass_open() { 2 } else { 0 };
-    let [header, banner, body, status, footer] = Layout::vertical([
+    let banner = banner_lines(app, frame.area().width);
+    let banner_rows = u16::try_from(banner.len()).unwrap_or(u16::MAX);
+    let [header, banner_area, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner_rows),
         Constraint::Fill(1),
@@ -47,7 +53,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     ])
     .areas(frame.area());
     render_header(frame, header, app);
-    render_banner(frame, banner, app);
+    render_banner(frame, banner_area, banner);
     match app.screen {
         Screen::Home => render_home(frame, body, app),
         Screen::Declare => render_declare(frame, body, app),
@@ -70,6 +76,27 @@ pub fn clock_text(d: Duration) -> String {
     } else {
         format!("{sign}{m}:{s:02}")
     }
+}
+
+/// `text` cut to at most `width` terminal columns, ending in `…` when cut.
+pub fn truncate_to_width(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        cut.push(c);
+        used += w;
+    }
+    if width > 0 {
+        cut.push('…');
+    }
+    cut
 }
 
 /// A rectangle of at most `width` × `height` centred in `area`.
@@ -105,5 +132,15 @@ mod tests {
         assert_eq!(clock_text(Duration::seconds(25 * 60 + 48)), "25:48");
         assert_eq!(clock_text(Duration::seconds(3600 + 61)), "1:01:01");
         assert_eq!(clock_text(Duration::seconds(-72)), "-1:12");
+    }
+
+    #[test]
+    fn truncate_to_width_counts_columns_and_marks_the_cut() {
+        assert_eq!(truncate_to_width("acme/api:main", 13), "acme/api:main");
+        assert_eq!(truncate_to_width("acme/api:main", 6), "acme/…");
+        assert_eq!(truncate_to_width("acme/api:main", 1), "…");
+        assert_eq!(truncate_to_width("acme/api:main", 0), "");
+        // Wide characters take two columns each: 4 columns hold one and the mark.
+        assert_eq!(truncate_to_width("修复分支", 4), "修…");
     }
 }

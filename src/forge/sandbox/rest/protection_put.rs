@@ -216,7 +216,9 @@ pub fn reviews(
         keep("require_last_push_approval", out.require_last_push_approval)?;
     match body.get("required_approving_review_count") {
         None if patch => {}
-        None => out.required_approving_review_count = 0,
+        // GitHub's recorded answer to a PUT without a count reads back 1
+        // (tests/fixtures/github/octokit-fixtures-branch-protection.json).
+        None => out.required_approving_review_count = 1,
         Some(v) => match v.as_u64() {
             Some(n) if n <= 6 => out.required_approving_review_count = n as u8,
             _ => {

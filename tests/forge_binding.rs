@@ -1,0 +1,196 @@
+//! An incident is bound to the forge it was declared on, through the real binary against
+//! the sandbox forge over loopback: later commands use it without `--api-url`, and a
+//! second local server named in the config or on the command line receives no request at
+//! all while the command is refused naming both forges.
+
+mod flow_support;
+
+use flow_support::{World, audit_records, text_of};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A local HTTP server that must never be asked anything: it records the first bytes of
+/// every connection it accepts and answers 500.
+struct Trap {
+    url: String,
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+impl Trap {
+    async fn start() -> Trap {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = vec![0u8; 4096];
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buffer[..read]).into_owned());
+                let _ = socket
+                    .write_all(b"HTTP/1.1 500 Trap\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            }
+        });
+        Trap { url, received }
+    }
+
+    fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn write_config(world: &World, text: &str) {
+    std::fs::write(world.home.path().join("config/config.toml"), text).unwrap();
+}
+
+/// `activate` for `id` naming the sandbox on the command line only.
+async fn activate_with_api_url(world: &World, id: &str) {
+    let dir = world.clone_dir();
+    let api_url = world.sandbox.api_url();
+    let out = world
+        .bg(&[
+            "activate",
+            "--repo",
+            "acme/api",
+            "--incident",
+            id,
+            "--reason",
+            flow_support::REASON,
+            "--ttl",
+            "10m",
+            "--repo-dir",
+            dir.to_str().unwrap(),
+            "--api-url",
+            &api_url,
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text_of(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn later_commands_use_the_incidents_forge_without_being_told() {
+    let world = World::start().await;
+    write_config(&world, "");
+    let snapshot = world.protection().unwrap();
+    activate_with_api_url(&world, "INC-1").await;
+
+    let declared = audit_records(world.home.path())
+        .into_iter()
+        .find(|r| r["kind"] == "declared")
+        .unwrap();
+    assert_eq!(declared["data"]["api_url"], world.sandbox.api_url());
+    assert_eq!(
+        declared["data"]["remote_url"],
+        world.sandbox.clone_url(&world.repo),
+        "the clone's remote, as the clone names it"
+    );
+
+    // No --api-url and no config: before the binding these went to api.github.com.
+    let dir = world.clone_dir();
+    let pushed = world
+        .bg(&[
+            "push",
+            "--incident",
+            "INC-1",
+            "--repo-dir",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    assert!(pushed.status.success(), "{}", text_of(&pushed));
+    let restored = world.bg(&["restore", "--incident", "INC-1"]).await;
+    assert!(restored.status.success(), "{}", text_of(&restored));
+    assert_eq!(world.protection().unwrap(), snapshot);
+    world.kill_watchdog("INC-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_forge_in_the_config_or_on_the_command_line_gets_no_request() {
+    let world = World::start().await;
+    activate_with_api_url(&world, "INC-1").await;
+    // Its watchdog talks to the sandbox on its own schedule; the last command restores.
+    world.kill_watchdog("INC-1");
+    let sandbox_url = world.sandbox.api_url();
+    let trap = Trap::start().await;
+    let requests_before = world.sandbox.request_log().len();
+    let dir = world.clone_dir();
+    let push = [
+        "push",
+        "--incident",
+        "INC-1",
+        "--repo-dir",
+        dir.to_str().unwrap(),
+    ];
+    let restore = ["restore", "--incident", "INC-1"];
+
+    write_config(&world, &format!("api_url = \"{}\"\n", trap.url));
+    let config_file = world.home.path().join("config/config.toml");
+    for args in [&push[..], &restore[..]] {
+        let out = world.bg(args).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim_end(),
+            format!(
+                "error: incident INC-1 belongs to the forge {sandbox_url} where it was \
+                 declared, not {} (named by `api_url` in {} line 1); nothing was sent — name \
+                 {sandbox_url} instead, with --api-url or `api_url` in the config",
+                trap.url,
+                config_file.display()
+            ),
+            "{}",
+            text_of(&out)
+        );
+    }
+
+    write_config(&world, &format!("api_url = \"{sandbox_url}\"\n"));
+    for args in [&push[..], &restore[..]] {
+        let args = [args, &["--api-url", trap.url.as_str()]].concat();
+        let out = world.bg(&args).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains(&format!("not {} (named by --api-url)", trap.url)),
+            "{said}"
+        );
+        assert!(said.contains(&sandbox_url), "{said}");
+    }
+
+    assert_eq!(
+        trap.received(),
+        Vec::<String>::new(),
+        "the other server was asked"
+    );
+    assert_eq!(
+        world.sandbox.request_log().len(),
+        requests_before,
+        "refused before any request, to either forge"
+    );
+    let restored = world.bg(&restore).await;
+    assert!(restored.status.success(), "{}", text_of(&restored));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_binds_its_incident_to_the_sandbox_it_started() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["drill", "--headless", "--json"])
+        .env("BREAKGLASS_HOME", home.path())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let declared = audit_records(home.path())
+        .into_iter()
+        .find(|r| r["kind"] == "declared")
+        .unwrap();
+    let api_url = declared["data"]["api_url"].as_str().unwrap();
+    let remote_url = declared["data"]["remote_url"].as_str().unwrap();
+    assert!(api_url.starts_with("http://127.0.0.1:"), "{declared}");
+    assert_eq!(
+        remote_url,
+        format!("{api_url}/git/acme/api.git"),
+        "the drill clone's remote on the same sandbox"
+    );
+}
