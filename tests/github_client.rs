@@ -2,7 +2,7 @@
 
 use breakglass::forge::RepoId;
 use breakglass::forge::github::{
-    ClientOptions, CreateRefOutcome, ForgeError, GitHubClient, Marker,
+    ClientOptions, CreateRefOutcome, ForgeError, GitHubClient, Marker, Request,
 };
 use breakglass::forge::sandbox::{Sandbox, SandboxHandle, SandboxOptions};
 use breakglass::secret::Secret;
@@ -258,5 +258,97 @@ async fn rules_for_an_unruled_branch_are_empty() {
         .await
         .unwrap();
     assert!(rules.is_empty(), "{rules:?}");
+    sandbox.shutdown().await;
+}
+
+/// A commit on a new branch `fix`, written straight into the sandbox's bare repository.
+fn commit_fix(sandbox: &SandboxHandle) -> String {
+    let repo = git2::Repository::open_bare(sandbox.repo_path(&api())).unwrap();
+    let main = repo
+        .revparse_single("main")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let mut tree = repo.treebuilder(Some(&main.tree().unwrap())).unwrap();
+    tree.insert("FIX.md", repo.blob(b"fixed\n").unwrap(), 0o100644)
+        .unwrap();
+    let tree = repo.find_tree(tree.write().unwrap()).unwrap();
+    let sig = git2::Signature::now("Dev", "dev@acme.test").unwrap();
+    repo.commit(Some("refs/heads/fix"), &sig, &sig, "Fix", &tree, &[&main])
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn reviews_of_a_pull_request_are_listed_with_who_approved() {
+    let sandbox = start().await;
+    commit_fix(&sandbox);
+    let marker = Marker::new("INC-9", "retro-review");
+    let pull = client(&sandbox, "dev")
+        .create_pull(
+            &api(),
+            "Retro review",
+            "fix",
+            "main",
+            "What was pushed",
+            &marker,
+        )
+        .await
+        .unwrap();
+    let number = pull["number"].as_u64().unwrap();
+    let reviews = format!("/repos/acme/api/pulls/{number}/reviews");
+    for (login, event) in [("reviewer", "APPROVE"), ("commander", "COMMENT")] {
+        client(&sandbox, login)
+            .execute(&Request::post_create(
+                reviews.clone(),
+                json!({"event": event, "body": "read it"}),
+            ))
+            .await
+            .unwrap();
+    }
+    let listed = client(&sandbox, "commander")
+        .list_reviews(&api(), number)
+        .await
+        .unwrap();
+    let who: Vec<_> = listed
+        .iter()
+        .map(|r| {
+            (
+                r["user"]["login"].as_str().unwrap(),
+                r["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(who, [("reviewer", "APPROVED"), ("commander", "COMMENTED")]);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn commit_statuses_are_listed_newest_first_across_pages() {
+    let sandbox = start().await;
+    let fix = commit_fix(&sandbox);
+    let gh = client(&sandbox, "commander");
+    // One more than a page of 100, so the list must follow the Link header.
+    for n in 0..101 {
+        let state = if n == 100 { "success" } else { "pending" };
+        gh.create_commit_status(
+            &api(),
+            &fix,
+            &json!({"state": state, "context": "breakglass/retro-review", "description": format!("#{n}")}),
+        )
+        .await
+        .unwrap();
+    }
+    let statuses = gh.list_commit_statuses(&api(), "fix").await.unwrap();
+    assert_eq!(statuses.len(), 101);
+    assert_eq!(
+        (
+            statuses[0]["state"].as_str(),
+            statuses[0]["description"].as_str()
+        ),
+        (Some("success"), Some("#100")),
+        "the latest first"
+    );
+    assert_eq!(statuses[100]["description"], "#0");
     sandbox.shutdown().await;
 }

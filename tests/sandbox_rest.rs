@@ -1084,3 +1084,402 @@ async fn personal_repositories_refuse_org_only_protection() {
     );
     sb.shutdown().await;
 }
+
+/// `dev` opens pull request #1 from `fix` into `main`; returns the fix's sha.
+async fn open_fix_pull(sb: &breakglass::forge::sandbox::SandboxHandle) -> String {
+    let fix = commit_fix(sb);
+    let pr = as_user(
+        sb,
+        "dev",
+        "POST",
+        "/repos/acme/api/pulls",
+        Some(json!({"title": "Fix", "head": "fix", "base": "main"})),
+    )
+    .await;
+    assert_eq!(pr.status, 201);
+    fix
+}
+
+const REVIEWS: &str = "/repos/acme/api/pulls/1/reviews";
+
+#[tokio::test]
+async fn an_author_cannot_approve_their_own_pull_request() {
+    let sb = start().await;
+    open_fix_pull(&sb).await;
+    let own = as_user(
+        &sb,
+        "dev",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    assert_eq!(own.status, 422);
+    assert_eq!(
+        own.json()["errors"],
+        json!(["Can not approve your own pull request"])
+    );
+    assert_eq!(own.message(), "Unprocessable Entity");
+    let changes = as_user(
+        &sb,
+        "dev",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "REQUEST_CHANGES", "body": "hmm"})),
+    )
+    .await;
+    assert_eq!(
+        (changes.status, changes.json()["errors"].clone()),
+        (
+            422,
+            json!(["Can not request changes on your own pull request"])
+        )
+    );
+    let comment = as_user(
+        &sb,
+        "dev",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "COMMENT", "body": "context for reviewers"})),
+    )
+    .await;
+    assert_eq!(comment.status, 200, "an author may comment");
+    let listed = as_user(&sb, "reviewer", "GET", REVIEWS, None).await.json();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "refused reviews are not kept: {listed}"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn reviews_have_githubs_shape_and_pending_ones_stay_private() {
+    let sb = start().await;
+    let fix = open_fix_pull(&sb).await;
+    let approve = as_user(
+        &sb,
+        "commander",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "APPROVE", "body": "looks right"})),
+    )
+    .await;
+    assert_eq!(approve.status, 200, "GitHub answers 200, not 201");
+    let review = approve.json();
+    let id = review["id"].as_u64().unwrap();
+    assert_eq!(
+        (
+            review["state"].as_str(),
+            review["user"]["login"].as_str(),
+            review["body"].as_str(),
+            review["commit_id"].as_str(),
+            review["author_association"].as_str(),
+        ),
+        (
+            Some("APPROVED"),
+            Some("commander"),
+            Some("looks right"),
+            Some(fix.as_str()),
+            Some("MEMBER"),
+        )
+    );
+    let html = format!("{}/acme/api/pull/1#pullrequestreview-{id}", sb.api_url());
+    assert_eq!(review["html_url"], html.as_str());
+    assert_eq!(review["_links"]["html"]["href"], html.as_str());
+    assert_eq!(
+        review["pull_request_url"],
+        format!("{}/repos/acme/api/pulls/1", sb.api_url()).as_str()
+    );
+    assert!(review["submitted_at"].as_str().unwrap().ends_with('Z'));
+
+    let pending = as_user(
+        &sb,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"body": "still reading"})),
+    )
+    .await;
+    assert_eq!(pending.status, 200);
+    assert_eq!(pending.json()["state"], "PENDING");
+    assert_eq!(pending.json()["author_association"], "COLLABORATOR");
+    assert!(pending.json().get("submitted_at").is_none());
+    let second = as_user(&sb, "reviewer", "POST", REVIEWS, Some(json!({}))).await;
+    assert_eq!(
+        (second.status, second.json()["errors"].clone()),
+        (
+            422,
+            json!(["User can only have one pending review per pull request"])
+        )
+    );
+
+    let states = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["state"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let seen_by_dev = as_user(&sb, "dev", "GET", REVIEWS, None).await.json();
+    assert_eq!(states(seen_by_dev), ["APPROVED"]);
+    let seen_by_reviewer = as_user(&sb, "reviewer", "GET", REVIEWS, None).await.json();
+    assert_eq!(
+        states(seen_by_reviewer),
+        ["APPROVED", "PENDING"],
+        "oldest first, one's own pending review included"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn reviews_are_validated_and_paged_like_github() {
+    let sb = start().await;
+    open_fix_pull(&sb).await;
+    let bad_event = as_user(
+        &sb,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "LGTM"})),
+    )
+    .await;
+    assert_eq!(bad_event.status, 422);
+    assert!(
+        bad_event.message().starts_with("Invalid request."),
+        "{}",
+        bad_event.message()
+    );
+    let bare_comment = as_user(
+        &sb,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "COMMENT"})),
+    )
+    .await;
+    assert_eq!(bare_comment.status, 422, "a comment needs a body");
+    let escaped = as_user(
+        &sb,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"commit_id": "abc\u{1b}[2Jdef"})),
+    )
+    .await;
+    assert_eq!(escaped.status, 200);
+    let commit_id = escaped.json()["commit_id"].as_str().unwrap().to_owned();
+    assert!(
+        !commit_id.contains('\u{1b}'),
+        "stored text is sanitised: {commit_id:?}"
+    );
+    let missing = as_user(
+        &sb,
+        "reviewer",
+        "GET",
+        "/repos/acme/api/pulls/9/reviews",
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    let anonymous = call(&sb.api_url(), "GET", REVIEWS, None, None).await;
+    assert_eq!(anonymous.status, 401);
+
+    for (who, event) in [
+        ("reviewer", "APPROVE"),
+        ("commander", "COMMENT"),
+        ("owner", "APPROVE"),
+    ] {
+        let r = as_user(
+            &sb,
+            who,
+            "POST",
+            REVIEWS,
+            Some(json!({"event": event, "body": "noted"})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{who}");
+    }
+    let first = as_user(&sb, "dev", "GET", &format!("{REVIEWS}?per_page=2"), None).await;
+    let logins: Vec<_> = first
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["user"]["login"].clone())
+        .collect();
+    assert_eq!(logins, [json!("reviewer"), json!("commander")]);
+    let link = first
+        .header("link")
+        .expect("a Link header on a partial page");
+    let next = format!(
+        "<{}{REVIEWS}?per_page=2&page=2>; rel=\"next\"",
+        sb.api_url()
+    );
+    assert!(link.contains(&next), "{link}");
+    let last = as_user(
+        &sb,
+        "dev",
+        "GET",
+        &format!("{REVIEWS}?per_page=2&page=2"),
+        None,
+    )
+    .await;
+    assert_eq!(last.json()[0]["user"]["login"], "owner");
+    assert_eq!(last.json().as_array().unwrap().len(), 1);
+    assert!(!last.header("link").unwrap().contains("rel=\"next\""));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn statuses_are_listed_newest_first_and_combined_per_context() {
+    let sb = start().await;
+    let fix = commit_fix(&sb);
+    for (state, context) in [
+        ("pending", "breakglass/retro-review"),
+        ("success", "breakglass/retro-review"),
+        ("failure", "ci"),
+    ] {
+        let posted = as_user(
+            &sb,
+            "commander",
+            "POST",
+            &format!("/repos/acme/api/statuses/{fix}"),
+            Some(json!({"state": state, "context": context, "description": "why"})),
+        )
+        .await;
+        assert_eq!(posted.status, 201);
+    }
+    let listed = as_user(
+        &sb,
+        "dev",
+        "GET",
+        "/repos/acme/api/commits/fix/statuses",
+        None,
+    )
+    .await;
+    assert_eq!(listed.status, 200);
+    let listed = listed.json();
+    let pairs: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["state"].as_str().unwrap(), s["context"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("failure", "ci"),
+            ("success", "breakglass/retro-review"),
+            ("pending", "breakglass/retro-review"),
+        ],
+        "newest first, superseded statuses included"
+    );
+    assert_eq!(listed[0]["creator"]["login"], "commander");
+    assert!(listed[0]["avatar_url"].is_string());
+    let legacy = as_user(
+        &sb,
+        "dev",
+        "GET",
+        &format!("/repos/acme/api/statuses/{fix}"),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(legacy, listed, "the legacy route lists the same");
+    let paged = as_user(
+        &sb,
+        "dev",
+        "GET",
+        &format!("/repos/acme/api/commits/{fix}/statuses?per_page=2&page=2"),
+        None,
+    )
+    .await;
+    assert_eq!(paged.json()[0]["state"], "pending");
+    assert!(paged.header("link").unwrap().contains("rel=\"first\""));
+
+    let combined = as_user(
+        &sb,
+        "dev",
+        "GET",
+        "/repos/acme/api/commits/fix/status",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (combined["state"].as_str(), combined["total_count"].as_u64()),
+        (Some("failure"), Some(2))
+    );
+    assert_eq!(
+        combined["url"],
+        format!("{}/repos/acme/api/commits/{fix}/status", sb.api_url()).as_str()
+    );
+    let retro = combined["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["context"] == "breakglass/retro-review")
+        .unwrap();
+    assert_eq!(retro["state"], "success", "the latest per context");
+    assert!(retro.get("creator").is_none(), "a simple-commit-status");
+    let nowhere = as_user(
+        &sb,
+        "dev",
+        "GET",
+        "/repos/acme/api/commits/no-such-ref/statuses",
+        None,
+    )
+    .await;
+    assert_eq!(nowhere.status, 422);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn reviews_persist_with_a_dir_and_older_state_files_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || breakglass::forge::sandbox::SandboxOptions {
+        dir: Some(dir.path().to_owned()),
+        ..Default::default()
+    };
+    let first = breakglass::forge::sandbox::Sandbox::start(options())
+        .await
+        .unwrap();
+    open_fix_pull(&first).await;
+    let approved = as_user(
+        &first,
+        "reviewer",
+        "POST",
+        REVIEWS,
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    assert_eq!(approved.status, 200);
+    first.shutdown().await;
+
+    let second = breakglass::forge::sandbox::Sandbox::start(options())
+        .await
+        .unwrap();
+    let kept = as_user(&second, "dev", "GET", REVIEWS, None).await.json();
+    assert_eq!(kept[0]["state"], "APPROVED");
+    second.shutdown().await;
+
+    // A state file written before reviews existed has no `reviews` member on its pulls.
+    let file = dir.path().join("sandbox-state.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let mut stripped = 0;
+    for repo in state["repos"].as_array_mut().unwrap() {
+        for pull in repo["pulls"].as_array_mut().unwrap() {
+            pull.as_object_mut().unwrap().remove("reviews").unwrap();
+            stripped += 1;
+        }
+    }
+    assert_eq!(stripped, 1);
+    std::fs::write(&file, serde_json::to_vec(&state).unwrap()).unwrap();
+    let third = breakglass::forge::sandbox::Sandbox::start(options())
+        .await
+        .unwrap();
+    let none = as_user(&third, "dev", "GET", REVIEWS, None).await;
+    assert_eq!((none.status, none.json()), (200, json!([])));
+    third.shutdown().await;
+}

@@ -105,7 +105,11 @@ fn the_submitted_review_is_exported_as_markdown() {
     );
     assert!(md.contains("- 09:05 glass open"), "{md}");
     assert!(
-        md.contains("| Alert on timeouts | dana | 2026-12-01 |"),
+        md.contains("## Root causes\n\n_Not filled in._"),
+        "a form submitted before the sections were aligned loads: {md}"
+    );
+    assert!(
+        md.contains("| Alert on timeouts | — | dana | 2026-12-01 | — |"),
         "{md}"
     );
 }

@@ -245,7 +245,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     tmux.keys(&["Enter"]);
     let review = tmux.wait_for("Retroactive review opened: http://127.0.0.1:");
     assert!(review.contains("Summary"), "{review}");
-    tmux.wait("the timeline prefill", |s| s.contains("● Timeline"));
+    tmux.wait_for("Where we got lucky");
     tmux.keys(&["-l", "Rehearsed the checkout outage"]);
     tmux.wait_for("Rehearsed the checkout outage");
     tmux.keys(&["C-s"]);

@@ -49,6 +49,9 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<u8> {
             ..SandboxOptions::default()
         };
         let handle = Sandbox::start(options).await?;
+        // Listen before saying we are ready: a script that reads the ready line and at once
+        // sends SIGTERM must find the sandbox stopping cleanly, not killed by the default.
+        let stop = StopSignals::listen()?;
         let text = if args.json {
             ready_line(&handle)
         } else {
@@ -58,7 +61,7 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<u8> {
         writeln!(out, "{text}")?;
         out.flush()?;
         drop(out);
-        wait_for_stop().await?;
+        stop.wait().await;
         handle.shutdown().await;
         Ok(crate::cli::exit::OK)
     })
@@ -114,19 +117,26 @@ fn ready_table(handle: &SandboxHandle, kept: bool) -> String {
     s
 }
 
-async fn wait_for_stop() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
+/// Ctrl-C and SIGTERM, listened for from the moment this is made.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> anyhow::Result<StopSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+            terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+        })
+    }
+
+    /// Until the first of the two arrives.
+    async fn wait(mut self) {
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
 }

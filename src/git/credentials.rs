@@ -66,11 +66,12 @@ impl Credentials {
     /// The `Authorization` header that sends the token with the first request to an
     /// http(s) `url`, so the forge answers at once instead of with a 401 challenge that
     /// costs a round trip per connection. `None` without a token or for other schemes
-    /// (ssh), which keep the callback. Handed to libgit2 for one operation only, so the
+    /// (ssh), which keep the callback, and for a remote on another host than the token's,
+    /// which the callback then refuses. Handed to libgit2 for one operation only, so the
     /// token is never written to the clone's configuration.
     pub(crate) fn first_request_header(&self, url: &str) -> Option<Secret> {
         use base64::Engine as _;
-        let token = self.token.as_ref()?;
+        let token = self.token_for(url).ok().flatten()?;
         let scheme = url.split_once("://")?.0.to_ascii_lowercase();
         if !matches!(scheme.as_str(), "http" | "https") {
             return None;
@@ -195,5 +196,26 @@ mod tests {
                 .first_request_header("https://github.com/acme/api.git")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_token_bound_to_another_host_never_goes_in_the_first_request() {
+        let host = TokenHost::of_git_remote("github.com", None);
+        let bound = Credentials::token_for_host(Secret::new("ghp_abc"), host);
+        assert!(
+            bound
+                .first_request_header("https://github.com/acme/api.git")
+                .is_some()
+        );
+        for elsewhere in [
+            "https://ghe.example.com/acme/api.git",
+            "http://127.0.0.1:9/git/acme/api.git",
+            "https://github.com:8443/acme/api.git",
+        ] {
+            assert!(
+                bound.first_request_header(elsewhere).is_none(),
+                "the token went to {elsewhere}"
+            );
+        }
     }
 }

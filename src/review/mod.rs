@@ -1,4 +1,4 @@
-//! The post-incident review form: its fields, draft autosave as JSON, and Markdown export.
+//! The post-incident review form: its sections, draft autosave as JSON, and Markdown export.
 //!
 //! Pure data plus two small file operations on a directory the caller passes in (the
 //! data directory); it never decides where that directory is and never touches the forge.
@@ -8,27 +8,127 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// A follow-up with someone accountable and a date.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionItem {
-    pub what: String,
-    pub owner: String,
-    pub due: Option<NaiveDate>,
+/// What an action item does about the incident, as postmortem templates sort them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    /// Lessens the harm if it happens again.
+    Mitigate,
+    /// Stops it from happening again.
+    Prevent,
+    /// Changes how the team works.
+    Process,
 }
 
-/// The lessons-learned form of one incident.
+impl ActionKind {
+    pub const ALL: [ActionKind; 3] = [
+        ActionKind::Mitigate,
+        ActionKind::Prevent,
+        ActionKind::Process,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Mitigate => "mitigate",
+            ActionKind::Prevent => "prevent",
+            ActionKind::Process => "process",
+        }
+    }
+
+    /// The kind named by `word`, whatever its case.
+    pub fn parse(word: &str) -> Option<ActionKind> {
+        ActionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(word.trim()))
+    }
+}
+
+/// A follow-up: what, which kind, someone accountable, a date, and where it is tracked.
+/// Items saved before kinds and links existed load with neither.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActionItem {
+    pub what: String,
+    #[serde(rename = "type")]
+    pub kind: Option<ActionKind>,
+    pub owner: String,
+    pub due: Option<NaiveDate>,
+    pub tracking_link: String,
+}
+
+/// The form's sections in the order reviewers read them (Google SRE's and PagerDuty's
+/// postmortem templates). The one list the editor, its labels and the export walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Summary,
+    Impact,
+    Trigger,
+    Detection,
+    Resolution,
+    RootCauses,
+    WentWell,
+    WentWrong,
+    GotLucky,
+    ActionItems,
+    Lessons,
+}
+
+impl Section {
+    pub const ALL: [Section; 11] = [
+        Section::Summary,
+        Section::Impact,
+        Section::Trigger,
+        Section::Detection,
+        Section::Resolution,
+        Section::RootCauses,
+        Section::WentWell,
+        Section::WentWrong,
+        Section::GotLucky,
+        Section::ActionItems,
+        Section::Lessons,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Summary => "Summary",
+            Section::Impact => "Impact",
+            Section::Trigger => "Trigger",
+            Section::Detection => "Detection",
+            Section::Resolution => "Resolution",
+            Section::RootCauses => "Root causes",
+            Section::WentWell => "What went well",
+            Section::WentWrong => "What went wrong",
+            Section::GotLucky => "Where we got lucky",
+            Section::ActionItems => "Action items",
+            Section::Lessons => "Lessons learned",
+        }
+    }
+}
+
+/// The lessons-learned form of one incident. Sections a draft was saved without (drafts
+/// from before a section existed) load empty; renamed sections load from their old names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReviewForm {
     pub incident: String,
     pub summary: String,
     pub impact: String,
-    /// Prefilled from the audit events, then edited by people.
-    pub timeline: String,
-    pub root_cause: String,
+    pub trigger: String,
+    pub detection: String,
+    pub resolution: String,
+    #[serde(alias = "root_cause")]
+    pub root_causes: String,
     pub went_well: String,
-    pub went_poorly: String,
+    #[serde(alias = "went_poorly")]
+    pub went_wrong: String,
+    pub where_we_got_lucky: String,
     pub action_items: Vec<ActionItem>,
     pub lessons: String,
+    /// The event timeline that forms written before the sections were aligned were
+    /// prefilled with, and people may have edited; kept so that nothing written is lost.
+    /// New forms leave it empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub timeline: String,
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
@@ -66,48 +166,70 @@ impl ReviewForm {
         }
     }
 
-    /// The form as a Markdown document, for the forge or a wiki.
+    /// The free text of `section`; `None` for the action items, which are a list.
+    pub fn text(&self, section: Section) -> Option<&str> {
+        let text = match section {
+            Section::Summary => &self.summary,
+            Section::Impact => &self.impact,
+            Section::Trigger => &self.trigger,
+            Section::Detection => &self.detection,
+            Section::Resolution => &self.resolution,
+            Section::RootCauses => &self.root_causes,
+            Section::WentWell => &self.went_well,
+            Section::WentWrong => &self.went_wrong,
+            Section::GotLucky => &self.where_we_got_lucky,
+            Section::Lessons => &self.lessons,
+            Section::ActionItems => return None,
+        };
+        Some(text)
+    }
+
+    /// The free text of `section` to edit; `None` for the action items.
+    pub fn text_mut(&mut self, section: Section) -> Option<&mut String> {
+        let text = match section {
+            Section::Summary => &mut self.summary,
+            Section::Impact => &mut self.impact,
+            Section::Trigger => &mut self.trigger,
+            Section::Detection => &mut self.detection,
+            Section::Resolution => &mut self.resolution,
+            Section::RootCauses => &mut self.root_causes,
+            Section::WentWell => &mut self.went_well,
+            Section::WentWrong => &mut self.went_wrong,
+            Section::GotLucky => &mut self.where_we_got_lucky,
+            Section::Lessons => &mut self.lessons,
+            Section::ActionItems => return None,
+        };
+        Some(text)
+    }
+
+    /// The form as a Markdown document, for the forge or a wiki: the sections in
+    /// [`Section::ALL`]'s order.
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
         let _ = writeln!(md, "# Post-incident review: {}\n", self.incident);
         if let Some(at) = self.submitted_at {
             let _ = writeln!(md, "_Submitted {}_\n", at.format("%Y-%m-%d %H:%M UTC"));
         }
-        section(&mut md, "Summary", &self.summary);
-        section(&mut md, "Impact", &self.impact);
-        section(&mut md, "Timeline", &as_list(&self.timeline));
-        for (title, body) in [
-            ("Root cause", &self.root_cause),
-            ("What went well", &self.went_well),
-            ("What went poorly", &self.went_poorly),
-        ] {
-            section(&mut md, title, body);
-        }
-        md.push_str("## Action items\n\n");
-        if self.action_items.is_empty() {
-            md.push_str("_None recorded._\n\n");
-        } else {
-            md.push_str("| Action | Owner | Due |\n| --- | --- | --- |\n");
-            for item in &self.action_items {
-                let due = item.due.map_or("—".to_owned(), |d| d.to_string());
-                let _ = writeln!(
-                    md,
-                    "| {} | {} | {} |",
-                    table_cell(&item.what),
-                    table_cell(&item.owner),
-                    due
-                );
+        for section in Section::ALL {
+            match self.text(section) {
+                Some(body) => text_section(&mut md, section.title(), body),
+                None => action_items_section(&mut md, &self.action_items),
             }
-            md.push('\n');
         }
-        section(&mut md, "Lessons learned", &self.lessons);
+        if !self.timeline.trim().is_empty() {
+            text_section(
+                &mut md,
+                "Timeline (from the earlier form)",
+                &as_list(&self.timeline),
+            );
+        }
         md.truncate(md.trim_end().len());
         md.push('\n');
         md
     }
 }
 
-fn section(md: &mut String, title: &str, body: &str) {
+fn text_section(md: &mut String, title: &str, body: &str) {
     let body = crate::text::sanitize(body.trim());
     let body = if body.is_empty() {
         "_Not filled in._".to_owned()
@@ -115,6 +237,34 @@ fn section(md: &mut String, title: &str, body: &str) {
         body
     };
     let _ = write!(md, "## {title}\n\n{body}\n\n");
+}
+
+fn action_items_section(md: &mut String, items: &[ActionItem]) {
+    let _ = write!(md, "## {}\n\n", Section::ActionItems.title());
+    if items.is_empty() {
+        md.push_str("_None recorded._\n\n");
+        return;
+    }
+    md.push_str("| Action | Type | Owner | Due | Tracking |\n| --- | --- | --- | --- | --- |\n");
+    let or_dash = |text: String| {
+        if text.is_empty() {
+            "—".to_owned()
+        } else {
+            text
+        }
+    };
+    for item in items {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            table_cell(&item.what),
+            or_dash(item.kind.map(|k| k.as_str().to_owned()).unwrap_or_default()),
+            table_cell(&item.owner),
+            or_dash(item.due.map(|d| d.to_string()).unwrap_or_default()),
+            or_dash(table_cell(&item.tracking_link)),
+        );
+    }
+    md.push('\n');
 }
 
 /// One timeline entry per line becomes one list item, so Markdown keeps the lines apart.

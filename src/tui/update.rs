@@ -181,16 +181,10 @@ fn on_restored(app: &mut App, mut view: RestoreView) -> Vec<Command> {
     Vec::new()
 }
 
-/// Opens the review form for `incident`, prefilled from the timeline until a saved draft
-/// (if any) arrives.
+/// Opens an empty review form for `incident` until its saved draft (if any) arrives.
 pub fn open_review(app: &mut App, incident: String) -> Vec<Command> {
-    let mut form = crate::review::ReviewForm::new(incident.clone());
-    form.timeline = prefilled_timeline(app, &incident);
+    let form = crate::review::ReviewForm::new(incident.clone());
     app.review = Some(ReviewEditor::from_form(&form));
     app.go_to(Screen::Review);
     vec![Command::LoadReviewDraft { incident }]
-}
-
-fn prefilled_timeline(app: &App, incident: &str) -> String {
-    crate::tui::adapt::review_timeline(&app.timeline.rows, incident)
 }

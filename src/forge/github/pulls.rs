@@ -1,4 +1,5 @@
-//! Pull-request endpoints and commit statuses (forge-api §3.2): the retroactive review.
+//! Pull-request endpoints, reviews and commit statuses (forge-api §3.2): the retroactive
+//! review.
 
 use super::client::GitHubClient;
 use super::error::ForgeError;
@@ -74,5 +75,24 @@ impl GitHubClient {
         let request =
             Request::post_idempotent(repo_path(repo, &["statuses", sha]), Some(body.clone()));
         Ok(self.execute(&request).await?.json)
+    }
+
+    /// Every review of pull request `number`, oldest first (a pending review only when it
+    /// is the token's own), across all pages. operationId `pulls/list-reviews`.
+    pub async fn list_reviews(&self, repo: &RepoId, number: u64) -> Result<Vec<Value>, ForgeError> {
+        let number = number.to_string();
+        let request = Request::get(repo_path(repo, &["pulls", &number, "reviews"]));
+        self.get_all_pages(request).await
+    }
+
+    /// Every status of the commit `reference` (a sha, branch or tag) names, newest first,
+    /// across all pages. operationId `repos/list-commit-statuses-for-ref`.
+    pub async fn list_commit_statuses(
+        &self,
+        repo: &RepoId,
+        reference: &str,
+    ) -> Result<Vec<Value>, ForgeError> {
+        let request = Request::get(repo_path(repo, &["commits", reference, "statuses"]));
+        self.get_all_pages(request).await
     }
 }

@@ -1,5 +1,6 @@
 //! The sandbox forge's state: users, organisations, teams, repositories and everything
-//! stored per repository (classic protection, rulesets, pulls, issues, statuses).
+//! stored per repository (classic protection, rulesets, pulls and their reviews, issues,
+//! statuses).
 //!
 //! Plain data plus lookups and permission rules; no HTTP, no git, no JSON rendering.
 
@@ -123,6 +124,21 @@ pub struct PullRecord {
     pub draft: bool,
     pub requested_reviewers: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// In the order they were created; state files from before reviews existed have none.
+    #[serde(default)]
+    pub reviews: Vec<ReviewRecord>,
+}
+
+/// A pull request review as GitHub keeps it: `state` is `APPROVED`, `CHANGES_REQUESTED`,
+/// `COMMENTED` or `PENDING` (not yet submitted, seen only by its author).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewRecord {
+    pub id: u64,
+    pub user: String,
+    pub body: String,
+    pub state: String,
+    pub commit_id: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -97,6 +97,19 @@ impl Reply {
         )
     }
 
+    /// `422 Unprocessable Entity` with GitHub's plain-string `errors` list
+    /// (`validation-error-simple`), as pull request reviews answer.
+    pub fn unprocessable_because(error: &str) -> Self {
+        Self::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "message": "Unprocessable Entity",
+                "errors": [error],
+                "documentation_url": DOCS,
+            }),
+        )
+    }
+
     pub fn unauthorized(message: &str) -> Self {
         Self::error(StatusCode::UNAUTHORIZED, message)
     }

@@ -1,6 +1,6 @@
 //! The lessons-learned form's side effects: drafts saved under the data directory (in
-//! order, the latest edit last, however fast the keys come), a fresh form prefilled from
-//! the audit log, and the submission recorded as a `review_submitted` audit event.
+//! order, the latest edit last, however fast the keys come), the saved draft or a fresh
+//! form, and the submission recorded as a `review_submitted` audit event.
 
 use super::failure::Failure;
 use super::snapshot::{fold_all, load_incident};
@@ -10,7 +10,6 @@ use crate::flow::IncidentLock;
 use crate::incident::{IncidentEvent, Phase};
 use crate::paths::Paths;
 use crate::review::{ReviewForm, load_draft, save_draft};
-use crate::tui::adapt::{review_timeline, timeline_rows};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +18,7 @@ pub fn drafts_dir(paths: &Paths) -> PathBuf {
     paths.data_dir.join("reviews")
 }
 
-/// The saved draft of `incident`, or a new form whose timeline is prefilled from the log.
+/// The saved draft of `incident`, or a new, empty form.
 pub fn load_or_prefill(paths: &Paths, incident: &str) -> Result<ReviewForm, Failure> {
     match load_draft(&drafts_dir(paths), incident) {
         Ok(Some(form)) => return Ok(form),
@@ -31,11 +30,7 @@ pub fn load_or_prefill(paths: &Paths, incident: &str) -> Result<ReviewForm, Fail
             });
         }
     }
-    let mut form = ReviewForm::new(incident);
-    if let Ok(records) = read_verified(&paths.audit_log()) {
-        form.timeline = review_timeline(&timeline_rows(&records), incident);
-    }
-    Ok(form)
+    Ok(ReviewForm::new(incident))
 }
 
 /// Saves drafts one at a time in the order they were asked for, dropping the ones a

@@ -172,16 +172,12 @@ fn drafts_are_written_in_order_and_the_last_edit_wins() {
 }
 
 #[test]
-fn a_new_form_is_prefilled_from_the_log_and_a_draft_is_preferred() {
+fn a_new_form_starts_empty_and_a_draft_is_preferred() {
     let (_dir, paths) = home();
     append(&paths, "INC-1", &[declared("INC-1")]);
-    append(&paths, "INC-2", &[declared("INC-2")]);
-    let form = load_or_prefill(&paths, "INC-1").unwrap();
-    assert_eq!(form.timeline.lines().count(), 1);
-    assert!(
-        form.timeline.contains("INC-1 declared"),
-        "{}",
-        form.timeline
+    assert_eq!(
+        load_or_prefill(&paths, "INC-1").unwrap(),
+        ReviewForm::new("INC-1")
     );
     let mut draft = ReviewForm::new("INC-1");
     draft.summary = "kept".into();

@@ -397,6 +397,16 @@ fn home_shows_the_chain_in_one_dim_line_unless_the_log_is_unreadable() {
 }
 
 #[test]
+fn review_form_action_items() {
+    let mut app = on_checklist(glass_open(), at(9, 30, 0));
+    update(&mut app, ch('r'));
+    while app.review.as_ref().unwrap().focused_section() != crate::review::Section::ActionItems {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    snap("review-action-items", &mut app);
+}
+
+#[test]
 fn a_failing_restore_is_a_red_line_on_home_and_on_the_checklist_banner() {
     let failing = "RESTORE FAILING since 09:14 UTC — retrying every 30 s — last error: 503";
     let mut app = app_at(at(9, 14, 12));

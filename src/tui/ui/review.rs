@@ -1,8 +1,9 @@
 //! The review form: the list of fields on the left, the focused field's editor on the
 //! right, and the autosave / submission state underneath.
 
+use crate::review::Section;
 use crate::tui::app::App;
-use crate::tui::review_form::FIELDS;
+use crate::tui::review_form::field_label;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -16,11 +17,11 @@ pub fn render_review(frame: &mut Frame, area: Rect, app: &App) {
     let [main, state] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let [fields, editor] =
         Layout::horizontal([Constraint::Length(22), Constraint::Fill(1)]).areas(main);
-    let names: Vec<Line> = FIELDS
+    let names: Vec<Line> = Section::ALL
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let short = name.split(" (").next().unwrap_or(name);
+        .map(|(i, section)| {
+            let short = section.title();
             let filled = !review.areas[i].is_empty();
             let mark = if filled { "●" } else { "○" };
             let style = if i == review.focus {
@@ -41,7 +42,7 @@ pub fn render_review(frame: &mut Frame, area: Rect, app: &App) {
     let mut area_widget = review.areas[review.focus].clone();
     area_widget.set_block(
         Block::bordered()
-            .title(format!(" {} ", FIELDS[review.focus]))
+            .title(format!(" {} ", field_label(review.focused_section())))
             .border_style(t.focused_border()),
     );
     area_widget.set_cursor_line_style(t.base());

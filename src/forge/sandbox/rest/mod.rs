@@ -6,11 +6,13 @@
 
 pub mod compare;
 pub mod issues;
+pub mod page;
 pub mod protection;
 mod protection_put;
 pub mod protection_shape;
 pub mod pulls;
 pub mod refs;
+pub mod reviews;
 pub mod rulesets;
 pub mod statuses;
 pub mod users;
@@ -194,6 +196,10 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         }
         ("GET", ["repos", o, r, "commits", rest @ .., "status"]) => {
             statuses::combined(cx, o, r, &rest.join("/"))
+        }
+        ("GET", ["repos", o, r, "commits", rest @ .., "statuses"])
+        | ("GET", ["repos", o, r, "statuses", rest @ ..]) => {
+            statuses::list(cx, o, r, &rest.join("/"))
         }
         ("POST", ["repos", o, r, "statuses", sha]) => statuses::create(cx, o, r, sha),
         (_, ["repos", o, r, "pulls", rest @ ..]) => pulls::route(cx, method, o, r, rest),

@@ -1,5 +1,5 @@
-//! Pull requests: create, list, get, and request reviewers (422 for non-collaborators and
-//! for the author, as GitHub answers).
+//! Pull requests: create, list, get, request reviewers (422 for non-collaborators and
+//! for the author, as GitHub answers), and reviews (see `reviews`).
 //!
 //! Heads and bases are read live from the bare repository; merging is not offered.
 
@@ -46,7 +46,8 @@ fn find(cx: &Cx, index: usize, number: &str) -> Result<usize, Reply> {
 }
 
 pub fn route(cx: &mut Cx, method: &str, owner: &str, name: &str, rest: &[&str]) -> Answer {
-    let needed = if method == "GET" {
+    // Anyone who can read a repository may review its pull requests, as on GitHub.
+    let needed = if method == "GET" || matches!(rest, [_, "reviews"]) {
         Permission::Read
     } else {
         Permission::Write
@@ -71,6 +72,14 @@ pub fn route(cx: &mut Cx, method: &str, owner: &str, name: &str, rest: &[&str]) 
             Ok(Reply::ok(pull_json(cx, index, &p)))
         }
         ("POST", [n, "requested_reviewers"]) => request_reviewers(cx, index, n),
+        ("POST", [n, "reviews"]) => {
+            let at = find(cx, index, n)?;
+            super::reviews::create(cx, index, at)
+        }
+        ("GET", [n, "reviews"]) => {
+            let at = find(cx, index, n)?;
+            super::reviews::list(cx, index, at)
+        }
         _ => Err(Reply::not_found()),
     }
 }
@@ -127,6 +136,7 @@ fn create(cx: &mut Cx, index: usize) -> Answer {
         draft: body["draft"].as_bool().unwrap_or(false),
         requested_reviewers: Vec::new(),
         created_at: cx.now,
+        reviews: Vec::new(),
     };
     repo.pulls.push(pull.clone());
     Ok(Reply::created(pull_json(cx, index, &pull)))

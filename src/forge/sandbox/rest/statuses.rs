@@ -1,9 +1,11 @@
-//! Commit statuses: `POST /statuses/{sha}` and the combined `GET /commits/{ref}/status`.
+//! Commit statuses: `POST /statuses/{sha}`, the list `GET /commits/{ref}/statuses` (newest
+//! first, paged) and the combined `GET /commits/{ref}/status`.
 //!
 //! The combined state follows GitHub: failure if any latest status failed or errored,
 //! pending if any is pending or there are none, success otherwise.
 
 use super::Cx;
+use super::page::page;
 use crate::forge::Permission;
 use crate::forge::sandbox::model::StatusRecord;
 use crate::forge::sandbox::reply::Reply;
@@ -12,14 +14,23 @@ use serde_json::{Value, json};
 
 type Answer = Result<Reply, Reply>;
 
-fn status_json(cx: &Cx, full: &str, s: &StatusRecord) -> Value {
+/// GitHub's `simple-commit-status`, what the combined status lists.
+fn simple_status_json(cx: &Cx, full: &str, s: &StatusRecord) -> Value {
     json!({
         "id": s.id, "node_id": format!("SC_sandbox{}", s.id),
         "url": format!("{}/repos/{full}/statuses/{}", cx.base_url, s.sha),
+        "avatar_url": format!("{}/avatars/{}", cx.base_url, s.creator),
         "state": s.state, "description": s.description, "target_url": s.target_url,
         "context": s.context, "created_at": s.created_at.to_rfc3339(),
-        "updated_at": s.created_at.to_rfc3339(), "creator": cx.user_json(&s.creator),
+        "updated_at": s.created_at.to_rfc3339(),
     })
+}
+
+/// GitHub's `status`: the simple one and who created it.
+fn status_json(cx: &Cx, full: &str, s: &StatusRecord) -> Value {
+    let mut out = simple_status_json(cx, full, s);
+    out["creator"] = cx.user_json(&s.creator);
+    out
 }
 
 fn optional_text(v: &Value) -> Option<String> {
@@ -60,17 +71,39 @@ pub fn create(cx: &mut Cx, owner: &str, name: &str, sha: &str) -> Answer {
     Ok(Reply::created(out))
 }
 
-pub fn combined(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
-    let (index, _) = cx.repo(owner, name, Permission::Read)?;
-    let repo = &cx.state.repos[index];
-    let sha = repo_git::resolve_commit(&cx.repo_path(repo), reference)
+/// The commit `reference` (a sha, branch or tag) names in repository `index`.
+fn resolve(cx: &Cx, index: usize, reference: &str) -> Result<String, Reply> {
+    repo_git::resolve_commit(&cx.repo_path(&cx.state.repos[index]), reference)
+        .map(|oid| oid.to_string())
         .ok_or_else(|| {
             Reply::unprocessable(&format!(
                 "No commit found for SHA: {}",
                 crate::text::sanitize_line(reference)
             ))
-        })?
-        .to_string();
+        })
+}
+
+/// Every status of the commit `reference` names, newest first (GitHub: "The first status
+/// in the list will be the latest one").
+pub fn list(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
+    let (index, _) = cx.repo(owner, name, Permission::Read)?;
+    let sha = resolve(cx, index, reference)?;
+    let repo = &cx.state.repos[index];
+    let full = repo.full_name();
+    let all: Vec<Value> = repo
+        .statuses
+        .iter()
+        .rev()
+        .filter(|s| s.sha == sha)
+        .map(|s| status_json(cx, &full, s))
+        .collect();
+    Ok(page(cx, all))
+}
+
+pub fn combined(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
+    let (index, _) = cx.repo(owner, name, Permission::Read)?;
+    let sha = resolve(cx, index, reference)?;
+    let repo = &cx.state.repos[index];
     let mut latest: Vec<&StatusRecord> = Vec::new();
     for s in repo.statuses.iter().rev().filter(|s| s.sha == sha) {
         if !latest.iter().any(|l| l.context == s.context) {
@@ -92,8 +125,9 @@ pub fn combined(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer
         "state": overall,
         "sha": sha,
         "total_count": latest.len(),
-        "statuses": latest.iter().map(|s| status_json(cx, &full, s)).collect::<Vec<_>>(),
+        "statuses": latest.iter().map(|s| simple_status_json(cx, &full, s)).collect::<Vec<_>>(),
         "repository": {"id": repo.id, "name": repo.name, "full_name": full},
         "commit_url": format!("{}/repos/{full}/commits/{sha}", cx.base_url),
+        "url": format!("{}/repos/{full}/commits/{sha}/status", cx.base_url),
     })))
 }
