@@ -263,13 +263,7 @@ pub async fn open_review(args: IncidentArgs) -> anyhow::Result<String> {
 
 /// The most recent restored incident without a review, for `review` without `--incident`.
 fn latest_restored(flow: &Flow) -> anyhow::Result<String> {
-    let waiting: Vec<String> = flow
-        .incidents()?
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(crate::flow::awaits_review)
-        .map(|i| i.id)
-        .collect();
+    let waiting = flow.ledger().candidates(crate::flow::awaits_review)?;
     match waiting.as_slice() {
         [one] => Ok(one.clone()),
         [] => anyhow::bail!("no restored incident awaits its review; pass --incident ID"),

@@ -177,11 +177,6 @@ impl Flow {
         self.recorder.ledger()
     }
 
-    /// Every incident in the log, folded; unreadable ones are errors of their own.
-    pub fn incidents(&self) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
-        self.recorder.incidents()
-    }
-
     /// One incident as its events say now.
     pub fn incident(&self, id: &str) -> Result<Incident, FlowError> {
         self.recorder.load(id)
@@ -193,15 +188,17 @@ impl Flow {
         if let Some(id) = id {
             return Ok(id.to_owned());
         }
-        let open: Vec<String> = self
-            .incidents()?
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(is_in_progress)
-            .map(|incident| incident.id)
-            .collect();
+        let ledger = self.ledger();
+        let open = ledger.candidates(is_in_progress)?;
         match open.as_slice() {
-            [] => Err(FlowError::NoOpenIncident),
+            // An unreadable incident may be the one meant: name it rather than say "none".
+            [] => match ledger.unreadable.first() {
+                Some(unreadable) => Err(FlowError::IncidentUnreadable {
+                    id: unreadable.id.clone(),
+                    why: unreadable.why.clone(),
+                }),
+                None => Err(FlowError::NoOpenIncident),
+            },
             [one] => Ok(one.clone()),
             many => Err(FlowError::SeveralOpen {
                 ids: many.join(", "),

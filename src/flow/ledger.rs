@@ -3,6 +3,7 @@
 //! the watchdog all take this view, so none of them can drop an unreadable incident or
 //! mistake an unreadable log for an empty one.
 
+use super::error::FlowError;
 use crate::audit::{AuditError, GENESIS_PREV, Record};
 use crate::incident::{Incident, LogRecord, fold_each};
 use serde::Serialize;
@@ -72,6 +73,20 @@ impl LedgerView {
         view
     }
 
+    /// The ids of the readable incidents `candidate` accepts; an unreadable log is an error
+    /// (nothing is known about its incidents, so "none" would be a guess).
+    pub fn candidates(&self, candidate: fn(&Incident) -> bool) -> Result<Vec<String>, FlowError> {
+        if let ChainState::Unreadable { why } = &self.chain {
+            return Err(FlowError::LedgerUnreadable { why: why.clone() });
+        }
+        Ok(self
+            .incidents
+            .iter()
+            .filter(|i| candidate(i))
+            .map(|i| i.id.clone())
+            .collect())
+    }
+
     /// The log at `path`, read without writing (viewers that hold no writer).
     pub fn read(path: &std::path::Path) -> LedgerView {
         let read = crate::audit::read_verified(path);
@@ -112,5 +127,63 @@ pub(super) fn log_record(r: &Record) -> LogRecord<'_> {
         actor: &r.actor,
         kind: &r.kind,
         data: &r.data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::fixtures::{sample, t};
+
+    fn record(seq: u64, incident: &str, kind: &str) -> Record {
+        let (kind, data) = sample(kind).to_parts();
+        Record {
+            seq,
+            ts: t(seq as i64),
+            incident: Some(incident.into()),
+            actor: "commander".into(),
+            kind,
+            data,
+            prev: GENESIS_PREV.into(),
+            hash: format!("{seq:064x}"),
+        }
+    }
+
+    #[test]
+    fn candidates_are_the_readable_incidents_the_rule_accepts() {
+        let records = [
+            record(1, "INC-42", "declared"),
+            // `restored` straight after `declared` does not fold: INC-9 is unreadable.
+            record(2, "INC-9", "declared"),
+            record(3, "INC-9", "restored"),
+        ];
+        let view = LedgerView::from_records(Ok(&records));
+        assert_eq!(view.unreadable.len(), 1, "{:?}", view.unreadable);
+        assert_eq!(view.unreadable[0].id, "INC-9");
+        assert_eq!(
+            view.candidates(crate::flow::is_in_progress).unwrap(),
+            ["INC-42"]
+        );
+        assert!(
+            view.candidates(crate::flow::awaits_review)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unreadable_log_has_no_candidates_only_an_error() {
+        let view = LedgerView {
+            incidents: Vec::new(),
+            unreadable: Vec::new(),
+            chain: ChainState::Unreadable {
+                why: "line 3: hash mismatch".into(),
+            },
+        };
+        let refused = view.candidates(crate::flow::is_in_progress).unwrap_err();
+        assert!(
+            matches!(&refused, FlowError::LedgerUnreadable { why } if why == "line 3: hash mismatch"),
+            "{refused}"
+        );
     }
 }

@@ -89,17 +89,6 @@ impl Recorder {
         }
     }
 
-    /// Every incident in the log, each folded on its own (one unreadable incident does not
-    /// hide another's open glass).
-    pub fn incidents(&self) -> Result<Vec<Result<Incident, FlowError>>, FlowError> {
-        let mut reader = self.lock();
-        reader.catch_up().map_err(FlowError::AuditRead)?;
-        Ok(fold_each(reader.records.iter().map(log_record))
-            .into_iter()
-            .map(|(_, folded)| folded.map_err(FlowError::from))
-            .collect())
-    }
-
     /// Incident `id` as its events say now.
     pub fn load(&self, id: &str) -> Result<Incident, FlowError> {
         self.find(id)?.ok_or_else(|| FlowError::UnknownIncident {
