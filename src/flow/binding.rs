@@ -208,33 +208,11 @@ mod tests {
     const OTHER: &str = "http://127.0.0.1:9090";
 
     fn incident(api_url: Option<&str>) -> Incident {
-        let crate::incident::IncidentEvent::Declared {
-            id,
-            repo,
-            branch,
-            reason,
-            ttl,
-            cap,
-            runbook,
-            drill,
-            remote_url,
-            ..
-        } = sample("declared")
-        else {
+        let mut event = sample("declared");
+        let crate::incident::IncidentEvent::Declared { api_url: forge, .. } = &mut event else {
             unreachable!("the sample is a declaration")
         };
-        let event = crate::incident::IncidentEvent::Declared {
-            id,
-            repo,
-            branch,
-            reason,
-            ttl,
-            cap,
-            runbook,
-            drill,
-            api_url: api_url.map(str::to_owned),
-            remote_url,
-        };
+        *forge = api_url.map(str::to_owned);
         fold(&[Recorded {
             ts: crate::incident::fixtures::t(0),
             actor: "commander".into(),
