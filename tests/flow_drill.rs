@@ -6,7 +6,8 @@ mod flow_support;
 
 use breakglass::clock::FakeClock;
 use breakglass::drill::{RehearsalSetup, run_headless};
-use breakglass::incident::{Incident, LogRecord, fold_each};
+use breakglass::flow::{ChainState, LedgerView};
+use breakglass::incident::Incident;
 use breakglass::paths::Paths;
 use flow_support::text_of;
 use serde_json::Value;
@@ -149,20 +150,16 @@ async fn a_restore_that_keeps_failing_is_retried_as_the_drill_ends_and_exits_3()
     );
 }
 
-/// Every incident in the log at `paths`, folded.
+/// Every incident in the log at `paths`, read the one way the product reads it.
 fn incidents(paths: &Paths) -> Vec<Incident> {
-    let records = breakglass::audit::read_verified(&paths.audit_log()).expect("the chain verifies");
-    fold_each(records.iter().map(|r| LogRecord {
-        seq: r.seq,
-        ts: r.ts,
-        incident: r.incident.as_deref(),
-        actor: &r.actor,
-        kind: &r.kind,
-        data: &r.data,
-    }))
-    .into_iter()
-    .map(|(_, folded)| folded.expect("the incident folds"))
-    .collect()
+    let ledger = LedgerView::read(&paths.audit_log());
+    assert!(
+        matches!(ledger.chain, ChainState::Verified { .. }),
+        "the chain verifies: {:?}",
+        ledger.chain
+    );
+    assert!(ledger.unreadable.is_empty(), "{:?}", ledger.unreadable);
+    ledger.incidents
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
