@@ -858,10 +858,24 @@ async fn refs_compare_pulls_issues_and_statuses() {
     );
     assert_eq!(cmp["commits"][0]["sha"], fix.as_str());
     assert_eq!(cmp["commits"][0]["commit"]["message"], "Fix the outage");
+    let file = &cmp["files"][0];
     assert_eq!(
-        cmp["files"],
-        json!([{"filename": "FIX.md", "status": "added", "additions": 1, "deletions": 0, "changes": 1}])
+        [
+            &file["filename"],
+            &file["status"],
+            &file["additions"],
+            &file["deletions"],
+            &file["changes"]
+        ],
+        [
+            &json!("FIX.md"),
+            &json!("added"),
+            &json!(1),
+            &json!(0),
+            &json!(1)
+        ]
     );
+    assert_eq!(cmp["files"].as_array().unwrap().len(), 1);
     let behind = as_user(
         &sb,
         "dev",

@@ -120,6 +120,11 @@ pub async fn serve(
                 smart_http::receive_pack(&repo_dir, &body, &mut judge)
             })
             .await;
+            if let Ok(report) = &outcome
+                && report.windows(8).any(|w| w == b"ok refs/")
+            {
+                note_push(shared, owner, name);
+            }
             match outcome {
                 Ok(bytes) => Reply::raw(
                     StatusCode::OK,
@@ -131,4 +136,15 @@ pub async fn serve(
         }
         _ => Reply::not_found(),
     }
+}
+
+/// Stamps the repository's `pushed_at` after a push that updated at least one ref.
+fn note_push(shared: &Shared, owner: &str, name: &str) {
+    {
+        let mut state = shared.state.lock().expect("sandbox state lock");
+        if let Some(index) = state.repo_index(owner, name) {
+            state.repos[index].pushed_at = Some(shared.clock.now());
+        }
+    }
+    shared.persist();
 }

@@ -25,7 +25,7 @@ mod server;
 pub mod smart_http;
 
 pub use faults::{DriftTrigger, Fault, FaultAction, FaultSpecError, RouteFault};
-pub use request_log::RequestRecord;
+pub use request_log::{RecordedResponse, RequestRecord};
 
 use crate::clock::{Clock, SystemClock};
 use crate::forge::RepoId;
@@ -110,6 +110,8 @@ pub(crate) struct Shared {
     pub state_file: PathBuf,
     pub clock: Arc<dyn Clock>,
     pub log: Mutex<Vec<RequestRecord>>,
+    /// REST answers with their bodies, while recording is on (`None` otherwise).
+    pub responses: Mutex<Option<Vec<RecordedResponse>>>,
     pub faults: Mutex<FaultTable>,
     pub control_token: Secret,
     pub shutdown: watch::Receiver<bool>,
@@ -156,7 +158,10 @@ impl Sandbox {
         })?;
         let repos_root = dir.join("repos");
         let state = match persist::load(&dir)? {
-            Some(state) => state,
+            Some(mut state) => {
+                state.upgrade(options.clock.now());
+                state
+            }
             None => seed::seed(&repos_root, options.clock.as_ref())?,
         };
         let listener = tokio::net::TcpListener::bind(options.addr)
@@ -181,6 +186,7 @@ impl Sandbox {
             state_file: persist::state_file(&dir),
             clock: options.clock,
             log: Mutex::new(Vec::new()),
+            responses: Mutex::new(None),
             faults: Mutex::new(table),
             control_token: Secret::new(auth::random_token("bgc_")),
             shutdown: shutdown_rx.clone(),
@@ -295,6 +301,19 @@ impl SandboxHandle {
     /// Every request answered so far, oldest first (`/_sandbox/…` excluded).
     pub fn request_log(&self) -> Vec<RequestRecord> {
         self.shared.log.lock().expect("request log lock").clone()
+    }
+
+    /// From now on, keeps every REST answer with its JSON body (for schema checks); off by
+    /// default, since a long drill would hold every body in memory.
+    pub fn record_responses(&self) {
+        let mut responses = self.shared.responses.lock().expect("response log lock");
+        responses.get_or_insert_with(Vec::new);
+    }
+
+    /// The REST answers kept since [`SandboxHandle::record_responses`], oldest first.
+    pub fn recorded_responses(&self) -> Vec<RecordedResponse> {
+        let responses = self.shared.responses.lock().expect("response log lock");
+        responses.clone().unwrap_or_default()
     }
 
     pub fn clear_request_log(&self) {

@@ -18,6 +18,10 @@ pub struct UserRecord {
     pub role: String,
     /// A throwaway sandbox credential; persisted so a drill survives a restart.
     pub token: String,
+    /// When the account was made (the seed's time); state files from before it was kept
+    /// get their load time.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +157,39 @@ pub struct IssueRecord {
     pub assignees: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `completed`, `not_planned`, `duplicate` or `reopened`; absent from older state files.
+    #[serde(default)]
+    pub state_reason: Option<String>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Who closed it last.
+    #[serde(default)]
+    pub closed_by: Option<String>,
+}
+
+/// A repository label; issues name theirs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabelRecord {
+    pub id: u64,
+    pub name: String,
+    /// Six hex digits, no `#`.
+    pub color: String,
+    pub description: Option<String>,
+    /// One of the labels every new GitHub repository starts with.
+    pub default: bool,
+}
+
+impl LabelRecord {
+    /// A label made by naming it on an issue: GitHub gives it the grey `ededed`.
+    pub fn new(id: u64, name: &str) -> Self {
+        LabelRecord {
+            id,
+            name: name.to_owned(),
+            color: "ededed".into(),
+            description: None,
+            default: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,6 +199,9 @@ pub struct CommentRecord {
     pub body: String,
     pub author: String,
     pub created_at: DateTime<Utc>,
+    /// Set by an edit; older state files have none.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,11 +232,27 @@ pub struct RepoRecord {
     pub statuses: Vec<StatusRecord>,
     /// Issues and pulls share one number sequence, as on GitHub.
     pub next_number: u64,
+    /// The repository's labels; older state files have none, and labels named by their
+    /// issues are added on load.
+    #[serde(default)]
+    pub labels: Vec<LabelRecord>,
+    /// When it was made and last pushed to (git or a ref edit); older state files get
+    /// their load time.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub pushed_at: Option<DateTime<Utc>>,
 }
 
 impl RepoRecord {
     pub fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
+    }
+
+    pub fn label(&self, name: &str) -> Option<&LabelRecord> {
+        self.labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -214,6 +270,26 @@ impl ForgeState {
     pub fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Fills what state files written before these members existed lack: creation and
+    /// push times (`now`, the load time) and a label record for every label an issue names.
+    pub fn upgrade(&mut self, now: DateTime<Utc>) {
+        for user in &mut self.users {
+            user.created_at.get_or_insert(now);
+        }
+        for index in 0..self.repos.len() {
+            let repo = &mut self.repos[index];
+            repo.created_at.get_or_insert(now);
+            repo.pushed_at.get_or_insert(now);
+            let named: Vec<String> = repo.issues.iter().flat_map(|i| i.labels.clone()).collect();
+            for name in named {
+                if self.repos[index].label(&name).is_none() {
+                    let id = self.fresh_id();
+                    self.repos[index].labels.push(LabelRecord::new(id, &name));
+                }
+            }
+        }
     }
 
     pub fn user(&self, login: &str) -> Option<&UserRecord> {

@@ -48,18 +48,28 @@ pub struct CommitInfo {
     pub message: String,
     pub author_name: String,
     pub author_email: String,
+    /// The author's time, seconds since the epoch.
     pub time: i64,
+    pub committer_name: String,
+    pub committer_email: String,
+    pub committer_time: i64,
+    pub tree: String,
     pub parents: Vec<String>,
 }
 
 fn info(commit: &git2::Commit) -> CommitInfo {
     let author = commit.author();
+    let committer = commit.committer();
     CommitInfo {
         sha: commit.id().to_string(),
         message: crate::text::sanitize(commit.message().unwrap_or("")),
         author_name: crate::text::sanitize_line(author.name().unwrap_or("")),
         author_email: crate::text::sanitize_line(author.email().unwrap_or("")),
-        time: commit.time().seconds(),
+        time: author.when().seconds(),
+        committer_name: crate::text::sanitize_line(committer.name().unwrap_or("")),
+        committer_email: crate::text::sanitize_line(committer.email().unwrap_or("")),
+        committer_time: committer.when().seconds(),
+        tree: commit.tree_id().to_string(),
         parents: commit.parent_ids().map(|p| p.to_string()).collect(),
     }
 }
@@ -155,6 +165,8 @@ pub fn adds_merge_commits(path: &Path, old: Oid, new: Oid) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct FileChange {
+    /// The file's blob after the change (before it, for a removed file).
+    pub sha: String,
     pub filename: String,
     pub previous_filename: Option<String>,
     pub status: &'static str,
@@ -235,7 +247,12 @@ fn changed_files(repo: &Repository, from: Oid, to: Oid) -> Option<Vec<FileChange
         let previous_filename = (status == "renamed")
             .then(|| name(delta.old_file()))
             .flatten();
+        let blob = match delta.status() {
+            git2::Delta::Deleted => delta.old_file().id(),
+            _ => delta.new_file().id(),
+        };
         files.push(FileChange {
+            sha: blob.to_string(),
             filename,
             previous_filename,
             status,

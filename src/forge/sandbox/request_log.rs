@@ -26,6 +26,19 @@ pub struct RequestRecord {
     pub answered_before: usize,
 }
 
+/// One answered REST request with its JSON body, kept only while a test asks for them
+/// (see `SandboxHandle::record_responses`): what a schema check of the sandbox's answers
+/// reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedResponse {
+    pub method: String,
+    /// The path without its query.
+    pub path: String,
+    pub status: u16,
+    /// `None` for an empty or non-JSON body.
+    pub body: Option<serde_json::Value>,
+}
+
 /// Masks query values whose names suggest a credential.
 pub fn redact_query(path: &str, query: Option<&str>) -> String {
     let Some(query) = query.filter(|q| !q.is_empty()) else {

@@ -35,16 +35,52 @@ pub fn hardened_protection() -> ClassicProtection {
     }
 }
 
-fn user(login: &str, id: u64, role: &str) -> UserRecord {
+fn user(login: &str, id: u64, role: &str, now: DateTime<Utc>) -> UserRecord {
     UserRecord {
         login: login.into(),
         id,
         role: role.into(),
         token: random_token("bgs_"),
+        created_at: Some(now),
     }
 }
 
-fn repo(name: &str, id: u64) -> RepoRecord {
+/// The labels every new GitHub repository starts with (name, colour, description).
+const DEFAULT_LABELS: [(&str, &str, &str); 9] = [
+    ("bug", "d73a4a", "Something isn't working"),
+    (
+        "documentation",
+        "0075ca",
+        "Improvements or additions to documentation",
+    ),
+    (
+        "duplicate",
+        "cfd3d7",
+        "This issue or pull request already exists",
+    ),
+    ("enhancement", "a2eeef", "New feature or request"),
+    ("good first issue", "7057ff", "Good for newcomers"),
+    ("help wanted", "008672", "Extra attention is needed"),
+    ("invalid", "e4e669", "This doesn't seem right"),
+    ("question", "d876e3", "Further information is requested"),
+    ("wontfix", "ffffff", "This will not be worked on"),
+];
+
+fn default_labels(repo_id: u64) -> Vec<LabelRecord> {
+    DEFAULT_LABELS
+        .iter()
+        .zip(1u64..)
+        .map(|((name, color, description), n)| LabelRecord {
+            id: repo_id * 100 + n,
+            name: (*name).into(),
+            color: (*color).into(),
+            description: Some((*description).into()),
+            default: true,
+        })
+        .collect()
+}
+
+fn repo(name: &str, id: u64, now: DateTime<Utc>) -> RepoRecord {
     let collaborators = BTreeMap::from([
         ("commander".to_owned(), Permission::Admin),
         ("dev".to_owned(), Permission::Write),
@@ -63,6 +99,9 @@ fn repo(name: &str, id: u64) -> RepoRecord {
         comments: Vec::new(),
         statuses: Vec::new(),
         next_number: 1,
+        labels: default_labels(id),
+        created_at: Some(now),
+        pushed_at: Some(now),
     }
 }
 
@@ -124,13 +163,13 @@ fn org_ruleset(now: DateTime<Utc>) -> Ruleset {
 /// Builds the seeded state and creates the bare repositories under `repos_root`.
 pub fn seed(repos_root: &Path, clock: &dyn Clock) -> Result<ForgeState, SandboxError> {
     let now = clock.now();
-    let mut api = repo("api", 9001);
+    let mut api = repo("api", 9001, now);
     api.protections.insert("main".into(), hardened_protection());
-    let mut web = repo("web", 9002);
+    let mut web = repo("web", 9002, now);
     web.rulesets.push(web_ruleset(now));
-    let ops = repo("ops", 9003);
+    let ops = repo("ops", 9003, now);
     // A personal repository, where GitHub refuses org-only protection features.
-    let mut notes = repo("notes", 9004);
+    let mut notes = repo("notes", 9004, now);
     notes.owner = "commander".into();
     notes.collaborators.retain(|login, _| login == "commander");
 
@@ -179,10 +218,10 @@ pub fn seed(repos_root: &Path, clock: &dyn Clock) -> Result<ForgeState, SandboxE
 
     Ok(ForgeState {
         users: vec![
-            user("owner", 1000, "owner"),
-            user("commander", 1001, "admin"),
-            user("dev", 1002, "write"),
-            user("reviewer", 1003, "write"),
+            user("owner", 1000, "owner", now),
+            user("commander", 1001, "admin", now),
+            user("dev", 1002, "write", now),
+            user("reviewer", 1003, "write", now),
         ],
         orgs: vec![OrgRecord {
             login: "acme".into(),

@@ -6,8 +6,8 @@
 
 use super::Shared;
 use super::faults::{FaultAction, RouteFault};
-use super::reply::Reply;
-use super::request_log::{RequestRecord, redact_query};
+use super::reply::{Reply, ReplyBody};
+use super::request_log::{RecordedResponse, RequestRecord, redact_query};
 use super::rest::{Caller, RestRequest};
 use super::{auth, control, git_http, rest};
 use axum::body::{Body, Bytes};
@@ -292,6 +292,17 @@ async fn answer(shared: Arc<Shared>, request: Request) -> Response {
             fault: fault.map(|(_, spec)| spec),
             answered_before,
         });
+    if !git && let Some(responses) = shared.responses.lock().expect("response log lock").as_mut() {
+        responses.push(RecordedResponse {
+            method: method.to_string(),
+            path: path.clone(),
+            status: reply.status.as_u16(),
+            body: match &reply.body {
+                ReplyBody::Json(v) => Some(v.clone()),
+                _ => None,
+            },
+        });
+    }
     if let Some(hang) = hang {
         // The change is applied; now the answer never comes: hang, then break the body
         // so the client sees a dropped connection rather than a response.

@@ -4,14 +4,17 @@
 //!
 //! Handlers take the locked state and return a `Reply`; they never touch the network.
 
+pub mod comments;
 pub mod compare;
 pub mod issues;
+pub mod labels;
 pub mod page;
 pub mod protection;
 mod protection_put;
 pub mod protection_shape;
 pub mod pulls;
 pub mod refs;
+pub mod repo_shape;
 pub mod reviews;
 pub mod rulesets;
 pub mod statuses;
@@ -101,6 +104,34 @@ impl Cx<'_> {
             ));
         }
         Ok((index, role))
+    }
+
+    /// The caller's role on repository `index`, refused with GitHub's 403 below `needed`
+    /// (the caller can already read it: `repo` said so).
+    pub fn repo_role_at_least(
+        &self,
+        index: usize,
+        needed: Permission,
+    ) -> Result<Permission, Reply> {
+        let caller = self.caller()?;
+        let role = self
+            .state
+            .permission(&caller.login, &self.state.repos[index]);
+        if role < needed {
+            return Err(Reply::error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "Must have {} access to this repository.",
+                    match needed {
+                        Permission::Triage => "triage",
+                        Permission::Write => "push",
+                        Permission::Maintain => "maintain",
+                        _ => "admin",
+                    }
+                ),
+            ));
+        }
+        Ok(role)
     }
 
     pub fn repo_path(&self, repo: &RepoRecord) -> PathBuf {
@@ -204,6 +235,10 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         ("POST", ["repos", o, r, "statuses", sha]) => statuses::create(cx, o, r, sha),
         (_, ["repos", o, r, "pulls", rest @ ..]) => pulls::route(cx, method, o, r, rest),
         (_, ["repos", o, r, "issues", rest @ ..]) => issues::route(cx, method, o, r, rest),
+        (_, ["repos", o, r, "labels", rest @ ..]) => {
+            let (index, _) = cx.repo(o, r, Permission::Read)?;
+            labels::on_repo(cx, index, method, rest)
+        }
         _ => Err(Reply::not_found()),
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Heads and bases are read live from the bare repository; merging is not offered.
 
-use super::Cx;
+use super::page::page;
+use super::{Cx, comments, repo_shape};
 use crate::forge::Permission;
 use crate::forge::sandbox::model::PullRecord;
 use crate::forge::sandbox::reply::Reply;
@@ -12,28 +13,102 @@ use serde_json::{Value, json};
 
 type Answer = Result<Reply, Reply>;
 
-fn pull_json(cx: &Cx, index: usize, p: &PullRecord) -> Value {
+/// GitHub's `pull-request-simple` (what lists hold), or with `full` its `pull-request`
+/// (counts of commits, changed lines and files from the bare repository).
+fn pull_json(cx: &Cx, index: usize, p: &PullRecord, full: bool) -> Value {
     let repo = &cx.state.repos[index];
-    let full = repo.full_name();
+    let name = repo.full_name();
     let path = cx.repo_path(repo);
+    let repo_json = Value::Object(repo_shape::repository(cx, repo, None));
+    let owner = repo_shape::owner_json(cx, repo);
     let side = |branch: &str| {
         json!({"ref": branch, "sha": repo_git::branch_sha(&path, branch),
                "label": format!("{}:{branch}", repo.owner),
-               "repo": {"id": repo.id, "name": repo.name, "full_name": full}})
+               "user": owner, "repo": repo_json})
     };
     let b = cx.base_url;
-    json!({
-        "id": p.id, "node_id": format!("PR_sandbox{}", p.id), "number": p.number,
-        "url": format!("{b}/repos/{full}/pulls/{}", p.number),
-        "html_url": format!("{b}/{full}/pull/{}", p.number),
-        "state": p.state, "title": p.title, "body": p.body, "draft": p.draft,
+    let n = p.number;
+    let api = format!("{b}/repos/{name}");
+    let html = format!("{b}/{name}/pull/{n}");
+    let link = |href: String| json!({"href": href});
+    let updated = p
+        .reviews
+        .iter()
+        .filter_map(|r| r.submitted_at)
+        .max()
+        .unwrap_or(p.created_at)
+        .max(p.created_at);
+    let mut out = json!({
+        "id": p.id, "node_id": format!("PR_sandbox{}", p.id), "number": n,
+        "url": format!("{api}/pulls/{n}"), "html_url": html,
+        "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
+        "issue_url": format!("{api}/issues/{n}"),
+        "commits_url": format!("{api}/pulls/{n}/commits"),
+        "review_comments_url": format!("{api}/pulls/{n}/comments"),
+        "review_comment_url": format!("{api}/pulls/comments{{/number}}"),
+        "comments_url": format!("{api}/issues/{n}/comments"),
+        "statuses_url": format!("{api}/statuses/{}",
+            repo_git::branch_sha(&path, &p.head).unwrap_or_default()),
+        "state": p.state, "locked": false, "title": p.title, "body": p.body, "draft": p.draft,
         "user": cx.user_json(&p.author),
+        "labels": [], "milestone": null, "active_lock_reason": null,
+        "assignee": null, "assignees": [],
         "head": side(&p.head), "base": side(&p.base),
+        "_links": {
+            "self": link(format!("{api}/pulls/{n}")), "html": link(html.clone()),
+            "issue": link(format!("{api}/issues/{n}")),
+            "comments": link(format!("{api}/issues/{n}/comments")),
+            "review_comments": link(format!("{api}/pulls/{n}/comments")),
+            "review_comment": link(format!("{api}/pulls/comments{{/number}}")),
+            "commits": link(format!("{api}/pulls/{n}/commits")),
+            "statuses": link(format!("{api}/statuses/{}",
+                repo_git::branch_sha(&path, &p.head).unwrap_or_default())),
+        },
+        "author_association": super::reviews::author_association(cx, index, &p.author),
+        "auto_merge": null,
         "requested_reviewers": p.requested_reviewers.iter().map(|r| cx.user_json(r)).collect::<Vec<_>>(),
         "requested_teams": [],
-        "merged": false, "mergeable": null,
-        "created_at": p.created_at.to_rfc3339(), "updated_at": p.created_at.to_rfc3339(),
-    })
+        "merged_at": null, "merge_commit_sha": null, "closed_at": null,
+        "created_at": comments::time(p.created_at), "updated_at": comments::time(updated),
+    });
+    if full {
+        let heads = (
+            repo_git::resolve_commit(&path, &p.base),
+            repo_git::resolve_commit(&path, &p.head),
+        );
+        let cmp = match heads {
+            (Some(base), Some(head)) => repo_git::compare(&path, base, head),
+            _ => None,
+        };
+        let (commits, additions, deletions, files) = cmp
+            .map(|c| {
+                (
+                    c.commits.len(),
+                    c.files.iter().map(|f| f.additions).sum::<usize>(),
+                    c.files.iter().map(|f| f.deletions).sum::<usize>(),
+                    c.files.len(),
+                )
+            })
+            .unwrap_or_default();
+        let conversation = repo.comments.iter().filter(|c| c.issue_number == n).count();
+        for (key, value) in [
+            ("merged", json!(false)),
+            ("mergeable", Value::Null),
+            ("rebaseable", Value::Null),
+            ("mergeable_state", json!("unknown")),
+            ("merged_by", Value::Null),
+            ("comments", json!(conversation)),
+            ("review_comments", json!(0)),
+            ("maintainer_can_modify", json!(false)),
+            ("commits", json!(commits)),
+            ("additions", json!(additions)),
+            ("deletions", json!(deletions)),
+            ("changed_files", json!(files)),
+        ] {
+            out[key] = value;
+        }
+    }
+    out
 }
 
 fn find(cx: &Cx, index: usize, number: &str) -> Result<usize, Reply> {
@@ -62,14 +137,14 @@ pub fn route(cx: &mut Cx, method: &str, owner: &str, name: &str, rest: &[&str]) 
                 .iter()
                 .rev()
                 .filter(|p| wanted == "all" || p.state == wanted)
-                .map(|p| pull_json(cx, index, p))
+                .map(|p| pull_json(cx, index, p, false))
                 .collect();
-            Ok(Reply::ok(json!(out)))
+            Ok(page(cx, out))
         }
         ("GET", [n]) => {
             let at = find(cx, index, n)?;
             let p = cx.state.repos[index].pulls[at].clone();
-            Ok(Reply::ok(pull_json(cx, index, &p)))
+            Ok(Reply::ok(pull_json(cx, index, &p, true)))
         }
         ("POST", [n, "requested_reviewers"]) => request_reviewers(cx, index, n),
         ("POST", [n, "reviews"]) => {
@@ -139,7 +214,7 @@ fn create(cx: &mut Cx, index: usize) -> Answer {
         reviews: Vec::new(),
     };
     repo.pulls.push(pull.clone());
-    Ok(Reply::created(pull_json(cx, index, &pull)))
+    Ok(Reply::created(pull_json(cx, index, &pull, true)))
 }
 
 fn request_reviewers(cx: &mut Cx, index: usize, number: &str) -> Answer {
@@ -182,5 +257,5 @@ fn request_reviewers(cx: &mut Cx, index: usize, number: &str) -> Answer {
         }
     }
     let pull = pull.clone();
-    Ok(Reply::created(pull_json(cx, index, &pull)))
+    Ok(Reply::created(pull_json(cx, index, &pull, true)))
 }

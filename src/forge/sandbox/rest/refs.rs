@@ -116,6 +116,8 @@ pub fn create(cx: &mut Cx, owner: &str, name: &str) -> Answer {
     judge(cx, index, refname, Oid::ZERO_SHA1, new, UpdateKind::Create)?;
     let repo = &cx.state.repos[index];
     repo_git::create_ref(&cx.repo_path(repo), refname, sha).map_err(edit_error)?;
+    cx.state.repos[index].pushed_at = Some(cx.now);
+    let repo = &cx.state.repos[index];
     Ok(Reply::created(ref_json(
         cx.base_url,
         &repo.full_name(),
@@ -149,6 +151,7 @@ pub fn update(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
     }
     judge(cx, index, &refname, old, new, kind)?;
     repo_git::update_ref(&path, &refname, &sha, force).map_err(edit_error)?;
+    cx.state.repos[index].pushed_at = Some(cx.now);
     let repo = &cx.state.repos[index];
     Ok(Reply::ok(ref_json(
         cx.base_url,

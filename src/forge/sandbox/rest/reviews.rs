@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 type Answer = Result<Reply, Reply>;
 
 /// How GitHub describes the reviewer's relation to the repository.
-fn author_association(cx: &Cx, index: usize, login: &str) -> &'static str {
+pub(super) fn author_association(cx: &Cx, index: usize, login: &str) -> &'static str {
     let repo = &cx.state.repos[index];
     if repo.owner.eq_ignore_ascii_case(login) {
         "OWNER"

@@ -126,7 +126,7 @@ pub fn combined(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer
         "sha": sha,
         "total_count": latest.len(),
         "statuses": latest.iter().map(|s| simple_status_json(cx, &full, s)).collect::<Vec<_>>(),
-        "repository": {"id": repo.id, "name": repo.name, "full_name": full},
+        "repository": Value::Object(super::repo_shape::minimal(cx, repo)),
         "commit_url": format!("{}/repos/{full}/commits/{sha}", cx.base_url),
         "url": format!("{}/repos/{full}/commits/{sha}/status", cx.base_url),
     })))

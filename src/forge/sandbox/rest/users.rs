@@ -3,27 +3,73 @@
 //!
 //! Read-only endpoints; nothing here changes state.
 
+use super::repo_shape::{self, permissions_json};
 use super::{Cx, user_json};
 use crate::forge::Permission;
+use crate::forge::sandbox::model::UserRecord;
 use crate::forge::sandbox::reply::Reply;
 use crate::forge::sandbox::repo_git;
 use crate::forge::sandbox::scope::{covers_branch, is_enforced};
+use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
 type Answer = Result<Reply, Reply>;
 
+/// GitHub's `public-user`: the profile anyone may read. Sandbox people have no profile
+/// text, followers or public repositories (every seeded repository is private).
+fn public_user_json(cx: &Cx, user: &UserRecord) -> Value {
+    let mut body = user_json(cx.base_url, user);
+    let created = user
+        .created_at
+        .unwrap_or(cx.now)
+        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    for (key, value) in [
+        ("name", json!(user.login)),
+        ("company", Value::Null),
+        ("blog", json!("")),
+        ("location", Value::Null),
+        ("email", Value::Null),
+        ("hireable", Value::Null),
+        ("bio", Value::Null),
+        ("public_repos", json!(0)),
+        ("public_gists", json!(0)),
+        ("followers", json!(0)),
+        ("following", json!(0)),
+        ("created_at", json!(created)),
+        ("updated_at", json!(created)),
+    ] {
+        body[key] = value;
+    }
+    body
+}
+
+/// GitHub's `private-user`: the public profile plus what only its owner sees.
 pub fn me(cx: &mut Cx) -> Answer {
     let login = cx.caller()?.login.clone();
     let user = cx.state.user(&login).ok_or_else(Reply::not_found)?;
-    let mut body = user_json(cx.base_url, user);
-    body["name"] = json!(user.login);
-    body["email"] = Value::Null;
+    let owned = cx
+        .state
+        .repos
+        .iter()
+        .filter(|r| r.owner.eq_ignore_ascii_case(&user.login))
+        .count();
+    let mut body = public_user_json(cx, user);
+    for (key, value) in [
+        ("private_gists", json!(0)),
+        ("total_private_repos", json!(owned)),
+        ("owned_private_repos", json!(owned)),
+        ("disk_usage", json!(0)),
+        ("collaborators", json!(0)),
+        ("two_factor_authentication", json!(true)),
+    ] {
+        body[key] = value;
+    }
     Ok(Reply::ok(body))
 }
 
 pub fn user(cx: &mut Cx, login: &str) -> Answer {
     let user = cx.state.user(login).ok_or_else(Reply::not_found)?;
-    Ok(Reply::ok(user_json(cx.base_url, user)))
+    Ok(Reply::ok(public_user_json(cx, user)))
 }
 
 pub fn rate_limit(cx: &mut Cx) -> Answer {
@@ -35,39 +81,13 @@ pub fn rate_limit(cx: &mut Cx) -> Answer {
     })))
 }
 
-fn permissions_json(role: Permission) -> Value {
-    json!({
-        "admin": role >= Permission::Admin,
-        "maintain": role >= Permission::Maintain,
-        "push": role >= Permission::Write,
-        "triage": role >= Permission::Triage,
-        "pull": role >= Permission::Read,
-    })
-}
-
 pub fn repo(cx: &mut Cx, owner: &str, name: &str) -> Answer {
     let (index, role) = cx.repo(owner, name, Permission::Read)?;
-    let repo = &cx.state.repos[index];
-    let base = cx.base_url;
-    let owner_json = match cx.state.org(&repo.owner) {
-        Some(org) => super::account_json(base, &org.login, org.id, "Organization"),
-        None => {
-            let mut u = cx.user_json(&repo.owner);
-            u["type"] = json!("User");
-            u
-        }
-    };
-    Ok(Reply::ok(json!({
-        "id": repo.id, "node_id": format!("R_sandbox{}", repo.id), "name": repo.name,
-        "full_name": repo.full_name(), "private": true, "visibility": "private",
-        "owner": owner_json,
-        "html_url": format!("{base}/{}", repo.full_name()),
-        "url": format!("{base}/repos/{}", repo.full_name()),
-        "clone_url": format!("{base}/git/{}.git", repo.full_name()),
-        "default_branch": repo.default_branch,
-        "permissions": permissions_json(role),
-        "archived": false, "disabled": false, "fork": false,
-    })))
+    Ok(Reply::ok(repo_shape::full(
+        cx,
+        &cx.state.repos[index],
+        role,
+    )))
 }
 
 pub fn collaborator_permission(cx: &mut Cx, owner: &str, name: &str, login: &str) -> Answer {
@@ -81,8 +101,10 @@ pub fn collaborator_permission(cx: &mut Cx, owner: &str, name: &str, login: &str
         Permission::Triage | Permission::Read => "read",
         Permission::None => "none",
     };
+    // `user` is GitHub's `nullable-collaborator`: the account, its permissions and role.
     let mut user_body = user_json(cx.base_url, &user);
     user_body["permissions"] = permissions_json(role);
+    user_body["role_name"] = json!(role.as_str());
     Ok(Reply::ok(json!({
         "permission": permission,
         "role_name": role.as_str(),
@@ -126,12 +148,7 @@ pub fn branch(cx: &mut Cx, owner: &str, name: &str, branch: &str) -> Answer {
     let full = repo.full_name();
     Ok(Reply::ok(json!({
         "name": branch,
-        "commit": {
-            "sha": sha,
-            "url": format!("{base}/repos/{full}/commits/{sha}"),
-            "commit": commit.map(|c| json!({"message": c.message,
-                "author": {"name": c.author_name, "email": c.author_email}})),
-        },
+        "commit": commit.map(|c| super::compare::commit_json(base, &full, &c)),
         "_links": {"self": format!("{base}/repos/{full}/branches/{encoded}"),
                    "html": format!("{base}/{full}/tree/{encoded}")},
         "protected": protected,
