@@ -205,6 +205,7 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         ("GET", ["repos", o, r, "collaborators", u, "permission"]) => {
             users::collaborator_permission(cx, o, r, u)
         }
+        (_, ["repos", o, r, "collaborators", u]) => users::collaborator(cx, method, o, r, u),
         (_, ["repos", o, r, "branches", rest @ ..]) => branches(cx, method, o, r, rest),
         (_, ["repos", o, r, "rulesets", rest @ ..]) => rulesets::repo_route(cx, method, o, r, rest),
         ("GET", ["repos", o, r, "rules", "branches", branch @ ..]) => {

@@ -112,6 +112,53 @@ pub fn collaborator_permission(cx: &mut Cx, owner: &str, name: &str, login: &str
     })))
 }
 
+/// `GET /collaborators/{u}` (204 when a collaborator, else 404), `PUT` with
+/// `{"permission": …}` (admins only; 204, as GitHub answers for an organisation member, which
+/// every sandbox person is) and `DELETE` (204). How a drill makes someone read-only.
+pub fn collaborator(cx: &mut Cx, method: &str, owner: &str, name: &str, login: &str) -> Answer {
+    let needed = if method == "GET" {
+        Permission::Read
+    } else {
+        Permission::Admin
+    };
+    let (index, _) = cx.repo(owner, name, needed)?;
+    let user = cx
+        .state
+        .user(login)
+        .ok_or_else(Reply::not_found)?
+        .login
+        .clone();
+    let repo = &mut cx.state.repos[index];
+    match method {
+        "GET" if repo.collaborators.contains_key(&user) => Ok(Reply::no_content()),
+        "GET" => Err(Reply::not_found()),
+        "PUT" => {
+            let body = cx.body()?;
+            let role = match body.get("permission") {
+                None | Some(serde_json::Value::Null) => Permission::Write,
+                Some(v) => v
+                    .as_str()
+                    .and_then(Permission::parse)
+                    .filter(|p| *p > Permission::None)
+                    .ok_or_else(|| {
+                        Reply::validation_failed(
+                            "Repository",
+                            "permission",
+                            "permission must be one of pull, triage, push, maintain, admin",
+                        )
+                    })?,
+            };
+            cx.state.repos[index].collaborators.insert(user, role);
+            Ok(Reply::no_content())
+        }
+        "DELETE" => {
+            repo.collaborators.remove(&user);
+            Ok(Reply::no_content())
+        }
+        _ => Err(Reply::not_found()),
+    }
+}
+
 pub fn branch(cx: &mut Cx, owner: &str, name: &str, branch: &str) -> Answer {
     let (index, _) = cx.repo(owner, name, Permission::Read)?;
     let repo = &cx.state.repos[index];
