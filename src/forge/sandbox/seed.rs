@@ -63,6 +63,8 @@ fn repo(name: &str, id: u64) -> RepoRecord {
         comments: Vec::new(),
         statuses: Vec::new(),
         next_number: 1,
+        activity: Vec::new(),
+        rule_suites: Vec::new(),
     }
 }
 
