@@ -181,22 +181,20 @@ async fn exactly_the_hand_made_bypass_is_reported() {
     world.assert_chain_verifies().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ruleset_bypass_is_a_rule_suite_and_is_reported() {
-    let world = World::start().await;
+/// Lets repository admins bypass acme/web's "main is reviewed" (the seed's ruleset 101),
+/// then pushes a commit to main with git as the commander: (before, after).
+async fn bypass_web_ruleset(world: &World) -> (String, String) {
     let web = RepoId::new("acme", "web");
     let admin = common::sandbox::client_as(&world.sandbox, "commander");
-    // Repository admins may bypass "main is reviewed" (the seed's ruleset 101).
-    let mut ruleset = admin
+    let ruleset = admin
         .execute(&Request::get("/repos/acme/web/rulesets/101".into()))
         .await
         .unwrap()
         .json;
-    ruleset["bypass_actors"] =
-        json!([{"actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always"}]);
     let body = json!({
         "name": ruleset["name"], "target": ruleset["target"],
-        "enforcement": ruleset["enforcement"], "bypass_actors": ruleset["bypass_actors"],
+        "enforcement": ruleset["enforcement"],
+        "bypass_actors": [{"actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always"}],
         "conditions": ruleset["conditions"], "rules": ruleset["rules"],
     });
     admin
@@ -215,14 +213,21 @@ async fn a_ruleset_bypass_is_a_rule_suite_and_is_reported() {
         .unwrap()
         .unwrap();
     let before = world.sandbox.branch_head(&web, "main").unwrap();
-    let out = git_push(&world, &dir).await;
+    let out = git_push(world, &dir).await;
     assert!(out.status.success(), "{}", text_of(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Bypassed rule violations"),
         "{}",
         text_of(&out)
     );
-    let after = world.sandbox.branch_head(&web, "main").unwrap();
+    (before, world.sandbox.branch_head(&web, "main").unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruleset_bypass_is_a_rule_suite_and_is_reported() {
+    let world = World::start().await;
+    let admin = common::sandbox::client_as(&world.sandbox, "commander");
+    let (before, after) = bypass_web_ruleset(&world).await;
 
     // The forge's own record, as GitHub shapes it.
     let suites = admin
@@ -303,35 +308,56 @@ async fn git_push(world: &World, dir: &std::path::Path) -> Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forge_without_the_endpoints_is_named_and_the_rest_still_checked() {
     let world = World::start().await;
-    push_by_hand(&world, "hand.txt").await;
+    let (before, _) = bypass_web_ruleset(&world).await;
+    let web = ["--repo", "acme/web", "--json"];
+
+    // Without activity, the rule suite still shows the bypass.
     world
         .sandbox
         .add_fault(Fault::parse("get:/repos/*/activity=404").unwrap());
-    let out = reconcile(&world, &["--repo", "acme/api", "--json"]).await;
+    let out = reconcile(&world, &web).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text_of(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("NOT CHECKED: GET /repos/acme/api/activity")
+        stderr.contains("NOT CHECKED: GET /repos/acme/web/activity")
             && stderr.contains("direct pushes"),
         "{}",
         text_of(&out)
     );
-    // Rule suites were still read (acme/api has no ruleset, so none bypassed).
-    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let report = json_of(&out);
     assert_eq!(
         report["unavailable"][0]["endpoint"],
-        "GET /repos/acme/api/activity"
+        "GET /repos/acme/web/activity"
     );
+    assert_eq!(report["bypasses"][0]["before"], before.as_str());
+    assert_eq!(report["bypasses"][0]["activity_type"], Value::Null);
+    assert!(report["bypasses"][0]["rule_suite_id"].is_u64(), "{report}");
 
+    // Without rule suites, the activity still shows the direct push.
+    world.sandbox.clear_faults();
     world
         .sandbox
         .add_fault(Fault::parse("get:/repos/*/rulesets/rule-suites=404").unwrap());
-    let out = reconcile(&world, &["--repo", "acme/api"]).await;
-    assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = reconcile(&world, &web).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text_of(&out));
     assert!(
-        stderr.contains("NOT CHECKED: GET /repos/acme/api/rulesets/rule-suites")
-            && stderr.contains("nothing could be checked"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("NOT CHECKED: GET /repos/acme/web/rulesets/rule-suites"),
+        "{}",
+        text_of(&out)
+    );
+    let report = json_of(&out);
+    assert_eq!(report["bypasses"][0]["activity_type"], "push");
+    assert_eq!(report["bypasses"][0]["rule_suite_id"], Value::Null);
+
+    // Neither: nothing was checked, and the command says so instead of exiting 0.
+    world
+        .sandbox
+        .add_fault(Fault::parse("get:/repos/*/activity=404").unwrap());
+    let out = reconcile(&world, &["--repo", "acme/web"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing could be checked"),
         "{}",
         text_of(&out)
     );
