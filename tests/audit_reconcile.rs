@@ -113,7 +113,11 @@ async fn exactly_the_hand_made_bypass_is_reported() {
         "{text}"
     );
 
-    // The same in JSON, read one item a page so that every page must be followed.
+    // The same in JSON, read one item a page so that every page must be followed, through
+    // a rate limit the client waits out.
+    world
+        .sandbox
+        .add_fault(Fault::parse("get:/repos/*/activity=429:1sx1").unwrap());
     let out = reconcile(
         &world,
         &[
@@ -175,8 +179,14 @@ async fn exactly_the_hand_made_bypass_is_reported() {
         .filter(|r| r.path.contains("/activity"))
         .count();
     assert!(
-        activity_pages >= 2 + 2,
-        "the last run read two pages: {activity_pages}"
+        activity_pages >= 1 + 1 + 1 + 2,
+        "the last run was refused once, then read two pages: {activity_pages}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.contains("/activity") && r.status == 429),
+        "the rate limit was met"
     );
     world.assert_chain_verifies().await;
 }
@@ -438,6 +448,62 @@ async fn activity_pages_by_cursor_and_persists() {
     ] {
         assert!(oldest.get(key).is_some(), "{key} missing from {oldest}");
     }
+    // Filters and direction, as GitHub documents them.
+    let listed = |query: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        async move {
+            let mut request = Request::get("/repos/acme/api/activity".into());
+            for (k, v) in query {
+                request = request.with_query(k, v);
+            }
+            admin.send(&request).await.unwrap().0
+        }
+    };
+    let ascending = listed(vec![("direction", "asc")]).await;
+    assert_eq!(
+        ids(&ascending.json),
+        all_ids.iter().rev().copied().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ids(
+            &listed(vec![("activity_type", "push"), ("actor", "COMMANDER")])
+                .await
+                .json
+        )
+        .len(),
+        3
+    );
+    assert!(ids(&listed(vec![("activity_type", "force_push")]).await.json).is_empty());
+    assert!(ids(&listed(vec![("actor", "dev")]).await.json).is_empty());
+    assert!(ids(&listed(vec![("ref", "refs/heads/other")]).await.json).is_empty());
+    assert_eq!(
+        ids(&listed(vec![("time_period", "day")]).await.json).len(),
+        3
+    );
+    for bad in [
+        ("time_period", "fortnight"),
+        ("direction", "sideways"),
+        ("activity_type", "merge"),
+        ("after", "nonsense"),
+    ] {
+        assert_eq!(listed(vec![bad]).await.status, 422, "{bad:?}");
+    }
+    // The second page links back to the first with a `before` cursor.
+    let next = breakglass::forge::github::next_page_url(&link).unwrap();
+    let relative = next.strip_prefix(&sandbox.api_url()).unwrap();
+    let (path, query) = relative.split_once('?').unwrap();
+    let mut request = Request::get(path.into());
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        request = request.with_query(&k, v.into_owned());
+    }
+    let second = admin.send(&request).await.unwrap().0;
+    assert_eq!(ids(&second.json), &all_ids[2..]);
+    let back = second.header("link").expect("a prev link").to_owned();
+    assert!(
+        back.contains("before=") && back.contains("rel=\"prev\"") && !back.contains("rel=\"next\""),
+        "{back}"
+    );
+
     sandbox.shutdown().await;
 
     // An older state file, written before activity was recorded, still loads.
