@@ -237,6 +237,7 @@ async fn bypass_web_ruleset(world: &World) -> (String, String) {
 async fn a_ruleset_bypass_is_a_rule_suite_and_is_reported() {
     let world = World::start().await;
     let admin = common::sandbox::client_as(&world.sandbox, "commander");
+    let web = RepoId::new("acme", "web");
     let (before, after) = bypass_web_ruleset(&world).await;
 
     // The forge's own record, as GitHub shapes it.
@@ -281,6 +282,63 @@ async fn a_ruleset_bypass_is_a_rule_suite_and_is_reported() {
         .execute(&Request::get("/repos/acme/web/rulesets/rule-suites".into()))
         .await;
     assert!(refused.is_err(), "{refused:?}");
+
+    // A writer is no bypass actor: the ruleset refuses their push, a failed suite.
+    let refused = common::sandbox::push_fix(&world.sandbox, &web, "main", "dev").await;
+    assert!(!refused.accepted, "{refused:?}");
+    let suites_where = |query: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        async move {
+            let mut request = Request::get("/repos/acme/web/rulesets/rule-suites".into());
+            for (k, v) in query {
+                request = request.with_query(k, v);
+            }
+            let (response, _) = admin.send(&request).await.unwrap();
+            let names = response.json.as_array().map(|items| {
+                items
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}:{}",
+                            s["actor_name"].as_str().unwrap(),
+                            s["result"].as_str().unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            (response.status, names.unwrap_or_default())
+        }
+    };
+    assert_eq!(
+        suites_where(vec![]).await,
+        (200, vec!["dev:fail".into(), "commander:bypass".into()])
+    );
+    assert_eq!(
+        suites_where(vec![("rule_suite_result", "fail")]).await.1,
+        ["dev:fail"]
+    );
+    assert_eq!(
+        suites_where(vec![("actor_name", "commander")]).await.1,
+        ["commander:bypass"]
+    );
+    assert_eq!(
+        suites_where(vec![("ref", "main"), ("time_period", "hour")])
+            .await
+            .1
+            .len(),
+        2
+    );
+    assert!(
+        suites_where(vec![("ref", "refs/heads/other")])
+            .await
+            .1
+            .is_empty()
+    );
+    assert_eq!(suites_where(vec![("time_period", "year")]).await.0, 422);
+    assert_eq!(
+        suites_where(vec![("rule_suite_result", "maybe")]).await.0,
+        422
+    );
 
     let out = reconcile(&world, &["--repo", "acme/web", "--json"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", text_of(&out));
