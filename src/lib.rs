@@ -16,6 +16,7 @@ pub mod forge;
 pub mod git;
 pub mod incident;
 pub mod paths;
+pub mod reconcile;
 pub mod review;
 pub mod runbook;
 pub mod secret;

@@ -1,4 +1,5 @@
-//! `breakglass audit …`: verify, checkpoint, show and export the audit log.
+//! `breakglass audit …`: verify, checkpoint, show and export the audit log, and reconcile
+//! it with the forge's own record (`reconcile`).
 //!
 //! Read-only: none of these subcommands writes to the log (a torn tail is reported, and
 //! recovered by the next command that writes).
@@ -55,6 +56,9 @@ pub enum AuditCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Compare the forge's own record of pushes (repository activity, rule suites) with
+    /// the ledger; exit 3 listing every bypass no incident accounts for.
+    Reconcile(super::reconcile::ReconcileArgs),
 }
 
 pub fn run(cmd: AuditCommand) -> anyhow::Result<u8> {
@@ -73,6 +77,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<u8> {
             incident,
             out,
         } => export(&log_path(file)?, &incident, out.as_deref()),
+        AuditCommand::Reconcile(args) => super::block_on(super::reconcile::run(args)),
     }
 }
 

@@ -8,6 +8,7 @@ mod connect;
 mod drill;
 mod interrupt;
 mod logging;
+mod reconcile;
 mod review;
 mod sandbox;
 mod status;

@@ -12,6 +12,7 @@ mod pagination;
 mod request;
 mod sleeper;
 
+mod activity;
 mod identity;
 mod issues;
 mod protection;
@@ -19,6 +20,9 @@ mod pulls;
 mod refs;
 mod rulesets;
 
+pub use activity::{
+    ActivityEntry, ActivityQuery, RuleEvaluation, RuleSource, RuleSuite, RuleSuiteQuery,
+};
 pub use api_url::normalise_api_url;
 pub use classify::{
     Decision, GiveUp, ResponseClass, RetryBudget, RetryPolicy, classify, decide,

@@ -25,8 +25,17 @@ impl GitHubClient {
     /// GETs `first` and every following page, returning the items of each page in order
     /// (each page must be a JSON array).
     pub async fn get_all_pages(&self, first: Request) -> Result<Vec<Value>, ForgeError> {
+        self.get_all_pages_of(first, 100).await
+    }
+
+    /// [`get_all_pages`](Self::get_all_pages) asking for `per_page` items a page.
+    pub async fn get_all_pages_of(
+        &self,
+        first: Request,
+        per_page: u8,
+    ) -> Result<Vec<Value>, ForgeError> {
         let mut items = Vec::new();
-        let mut request = first.with_query("per_page", 100);
+        let mut request = first.with_query("per_page", per_page);
         for _ in 0..MAX_PAGES {
             let response = self.execute(&request).await?;
             let page = page_items(&response)?;

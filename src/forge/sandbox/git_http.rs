@@ -6,7 +6,7 @@
 use super::enforce::{RepoRules, pusher};
 use super::policy::{self, PushFacts};
 use super::reply::Reply;
-use super::rest::Caller;
+use super::rest::{Caller, activity, rule_suites};
 use super::server::git_challenge;
 use super::smart_http::{self, Service, SmartHttpError, UpdateKind};
 use super::{Shared, repo_git};
@@ -109,22 +109,30 @@ pub async fn serve(
                 return denied();
             }
             let repo_dir = path.clone();
+            let (recorder, owner, name) = (shared.clone(), owner.clone(), name.to_owned());
             let outcome = crate::caught::blocking(move || {
+                let record = PushRecorder {
+                    shared: &recorder,
+                    owner: &owner,
+                    name: &name,
+                    who: &who,
+                };
                 let mut judge = |update: &smart_http::RefUpdate| {
                     let facts = PushFacts {
                         adds_merge_commits: update.kind != UpdateKind::Delete
                             && repo_git::adds_merge_commits(&repo_dir, update.old, update.new),
                     };
-                    policy::decide(&rules.for_ref(&update.refname), &who, update, facts)
+                    let branch_rules = rules.for_ref(&update.refname);
+                    record.evaluated(&branch_rules, update, facts);
+                    policy::decide(&branch_rules, &who, update, facts)
                 };
-                smart_http::receive_pack(&repo_dir, &body, &mut judge)
+                let mut applied = |update: &smart_http::RefUpdate| record.applied(update);
+                let outcome =
+                    smart_http::receive_pack_reporting(&repo_dir, &body, &mut judge, &mut applied);
+                recorder.persist();
+                outcome
             })
             .await;
-            if let Ok(report) = &outcome
-                && report.windows(8).any(|w| w == b"ok refs/")
-            {
-                note_push(shared, owner, name);
-            }
             match outcome {
                 Ok(bytes) => Reply::raw(
                     StatusCode::OK,
@@ -138,13 +146,45 @@ pub async fn serve(
     }
 }
 
-/// Stamps the repository's `pushed_at` after a push that updated at least one ref.
-fn note_push(shared: &Shared, owner: &str, name: &str) {
-    {
-        let mut state = shared.state.lock().expect("sandbox state lock");
-        if let Some(index) = state.repo_index(owner, name) {
-            state.repos[index].pushed_at = Some(shared.clock.now());
+/// Writes what the forge itself keeps about a push into its state: the ruleset
+/// evaluation of every ref update (rule suites) and every applied one (activity).
+struct PushRecorder<'a> {
+    shared: &'a Shared,
+    owner: &'a str,
+    name: &'a str,
+    who: &'a policy::Pusher,
+}
+
+impl PushRecorder<'_> {
+    fn evaluated(
+        &self,
+        rules: &policy::BranchRules,
+        update: &smart_http::RefUpdate,
+        facts: PushFacts,
+    ) {
+        if let Some(outcome) = rule_suites::evaluate(rules, self.who, update, facts) {
+            let now = self.shared.clock.now();
+            let mut state = self.shared.state.lock().expect("sandbox state lock");
+            rule_suites::record(
+                &mut state, self.owner, self.name, self.who, update, outcome, now,
+            );
         }
     }
-    shared.persist();
+
+    /// Also stamps the repository's `pushed_at`.
+    fn applied(&self, update: &smart_http::RefUpdate) {
+        let now = self.shared.clock.now();
+        let mut state = self.shared.state.lock().expect("sandbox state lock");
+        if let Some(index) = state.repo_index(self.owner, self.name) {
+            state.repos[index].pushed_at = Some(now);
+        }
+        activity::record_push(
+            &mut state,
+            self.owner,
+            self.name,
+            &self.who.login,
+            update,
+            now,
+        );
+    }
 }

@@ -242,6 +242,53 @@ pub struct RepoRecord {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub pushed_at: Option<DateTime<Utc>>,
+    /// Every accepted branch push, oldest first (GitHub's repository activity). State files
+    /// from before activity was recorded have none.
+    #[serde(default)]
+    pub activity: Vec<ActivityRecord>,
+    /// Every push evaluated against rulesets, oldest first (GitHub's rule suites).
+    #[serde(default)]
+    pub rule_suites: Vec<RuleSuiteRecord>,
+}
+
+/// One accepted change to a branch. `activity_type` is GitHub's: `push`, `force_push`,
+/// `branch_creation`, `branch_deletion`, `pr_merge` or `merge_queue_merge`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub id: u64,
+    pub before: String,
+    pub after: String,
+    /// The full ref, `refs/heads/NAME`.
+    pub refname: String,
+    pub timestamp: DateTime<Utc>,
+    pub activity_type: String,
+    pub actor: String,
+}
+
+/// One push evaluated against the rulesets covering its ref: `result` is `pass`, `fail` or
+/// `bypass` (a ruleset refused it but the pusher may bypass that ruleset).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleSuiteRecord {
+    pub id: u64,
+    pub actor_id: u64,
+    pub actor_name: String,
+    pub before_sha: String,
+    pub after_sha: String,
+    pub refname: String,
+    pub pushed_at: DateTime<Utc>,
+    pub result: String,
+    pub rule_evaluations: Vec<RuleEvaluationRecord>,
+}
+
+/// One rule of one ruleset as evaluated for a push: `result` is `pass` or `fail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleEvaluationRecord {
+    pub ruleset_id: u64,
+    pub ruleset_name: String,
+    pub enforcement: String,
+    pub rule_type: String,
+    pub result: String,
+    pub details: Option<String>,
 }
 
 impl RepoRecord {

@@ -208,7 +208,11 @@ fn classic_violations(
     out
 }
 
-fn ruleset_violations(ruleset: &Ruleset, kind: UpdateKind, facts: PushFacts) -> Vec<String> {
+pub(crate) fn ruleset_violations(
+    ruleset: &Ruleset,
+    kind: UpdateKind,
+    facts: PushFacts,
+) -> Vec<String> {
     let updates = matches!(kind, UpdateKind::FastForward | UpdateKind::Force);
     let mut out = Vec::new();
     for rule in &ruleset.rules {

@@ -102,6 +102,8 @@ fn repo(name: &str, id: u64, now: DateTime<Utc>) -> RepoRecord {
         labels: default_labels(id),
         created_at: Some(now),
         pushed_at: Some(now),
+        activity: Vec::new(),
+        rule_suites: Vec::new(),
     }
 }
 

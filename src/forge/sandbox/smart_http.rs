@@ -13,7 +13,7 @@ use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt;
 
-pub use receive::receive_pack;
+pub use receive::{receive_pack, receive_pack_reporting};
 
 /// The two git services a smart HTTP server offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,6 +4,7 @@
 //!
 //! Handlers take the locked state and return a `Reply`; they never touch the network.
 
+pub mod activity;
 pub mod comments;
 pub mod compare;
 pub mod issues;
@@ -16,6 +17,7 @@ pub mod pulls;
 pub mod refs;
 pub mod repo_shape;
 pub mod reviews;
+pub mod rule_suites;
 pub mod rulesets;
 pub mod statuses;
 pub mod users;
@@ -207,6 +209,10 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
         }
         (_, ["repos", o, r, "collaborators", u]) => users::collaborator(cx, method, o, r, u),
         (_, ["repos", o, r, "branches", rest @ ..]) => branches(cx, method, o, r, rest),
+        ("GET", ["repos", o, r, "activity"]) => activity::list(cx, o, r),
+        (_, ["repos", o, r, "rulesets", "rule-suites", rest @ ..]) => {
+            rule_suites::route(cx, method, o, r, rest)
+        }
         (_, ["repos", o, r, "rulesets", rest @ ..]) => rulesets::repo_route(cx, method, o, r, rest),
         ("GET", ["repos", o, r, "rules", "branches", branch @ ..]) => {
             rulesets::rules_for_branch(cx, o, r, &branch.join("/"))

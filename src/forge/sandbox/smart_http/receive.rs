@@ -40,6 +40,17 @@ pub fn receive_pack(
     request: &[u8],
     policy: &mut dyn FnMut(&RefUpdate) -> Verdict,
 ) -> Result<Vec<u8>, SmartHttpError> {
+    receive_pack_reporting(repo, request, policy, &mut |_| {})
+}
+
+/// [`receive_pack`], telling `applied` about each ref update once it is applied (after
+/// the compare-and-swap succeeded), so that the forge can record what it accepted.
+pub fn receive_pack_reporting(
+    repo: &Path,
+    request: &[u8],
+    policy: &mut dyn FnMut(&RefUpdate) -> Verdict,
+    applied: &mut dyn FnMut(&RefUpdate),
+) -> Result<Vec<u8>, SmartHttpError> {
     let request = parse_request(request)?;
     if request.commands.is_empty() {
         return Ok(Vec::new());
@@ -60,7 +71,9 @@ pub fn receive_pack(
             let outcomes = request
                 .commands
                 .iter()
-                .map(|command| decide_and_apply(&repository, command, policy, &mut remote_lines))
+                .map(|command| {
+                    decide_and_apply(&repository, command, policy, applied, &mut remote_lines)
+                })
                 .collect();
             ("unpack ok".to_owned(), outcomes)
         }
@@ -151,6 +164,7 @@ fn decide_and_apply(
     repository: &Repository,
     command: &Command,
     policy: &mut dyn FnMut(&RefUpdate) -> Verdict,
+    applied: &mut dyn FnMut(&RefUpdate),
     remote_lines: &mut Vec<String>,
 ) -> Outcome {
     let update = match classify(repository, command) {
@@ -170,7 +184,10 @@ fn decide_and_apply(
         } => {
             remote_lines.extend(lines);
             match compare_and_swap(repository, &update) {
-                Ok(()) => Outcome::Ok,
+                Ok(()) => {
+                    applied(&update);
+                    Outcome::Ok
+                }
                 Err(error) => {
                     remote_lines.push(format!("error: {error}"));
                     Outcome::Ng("failed to update ref".to_owned())
