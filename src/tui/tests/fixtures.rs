@@ -42,9 +42,11 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<crate::tui::Command> {
     text.chars().flat_map(|c| update(app, ch(c))).collect()
 }
 
-/// The runbook the checklist tests show: the built-in one, as a team without its own gets.
+/// The runbook the checklist stories show: the shipped one with separate activate, push
+/// and restore steps, whose every step these stories exercise. The default runbook's
+/// one-step window has its own stories (`window_stories`).
 pub fn runbook() -> Runbook {
-    Runbook::default_github()
+    Runbook::separate_steps()
 }
 
 /// An incident's recorded events, folded by the model for every view built from them.
