@@ -320,3 +320,129 @@ async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
         .await
         .unwrap();
 }
+
+mod one_shot_cli {
+    use super::*;
+    use flow_support::text_of;
+    use serde_json::Value;
+
+    async fn one_shot(world: &World, id: &str, extra: &[&str]) -> std::process::Output {
+        let dir = world.clone_dir();
+        let mut args = vec![
+            "push",
+            "--repo",
+            "acme/api",
+            "--incident",
+            id,
+            "--reason",
+            REASON,
+            "--repo-dir",
+            dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        // No terminal: the test's stdin is not one.
+        world.bg(&args).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn push_declares_preflights_and_runs_the_window_in_one_go_with_yes() {
+        let world = World::start().await;
+        let before = world.protection();
+        let out = one_shot(&world, "INC-7", &["--yes", "--json"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["incident"], "INC-7");
+        assert_eq!(report["window"], 1);
+        assert!(
+            report["exposure_seconds"].as_f64().unwrap() > 0.0,
+            "{report}"
+        );
+        assert_eq!(report["requests"]["relax"], 1);
+        assert_eq!(report["requests"]["restore"], 1);
+        assert_eq!(report["commits"].as_array().unwrap().len(), 1);
+        assert_eq!(report["push"]["accepted"], true);
+        assert_eq!(report["restore"]["verified"], true);
+        let pushed = report["push"]["new_sha"].as_str().unwrap();
+        assert_eq!(world.head(), pushed);
+        // The plan and the commits were shown (on stderr, since stdout holds the JSON).
+        let shown = String::from_utf8_lossy(&out.stderr);
+        assert!(shown.contains("relax plan"), "{shown}");
+        assert!(shown.contains("Break-Glass-Incident: INC-7"), "{shown}");
+        assert_eq!(
+            world.events("INC-7"),
+            [
+                "declared",
+                "preflighted",
+                "activation_intended",
+                "activated",
+                "push_intended",
+                "pushed",
+                "restore_intended",
+                "restored"
+            ]
+        );
+        assert_eq!(world.protection(), before);
+        world.kill_watchdog("INC-7");
+
+        // A follow-up fix: same incident, one more confirmation, the same snapshot.
+        world.commit("more.txt", "the rest of the fix").await;
+        let dir = world.clone_dir();
+        let out = world
+            .bg(&[
+                "push",
+                "--incident",
+                "INC-7",
+                "--repo-dir",
+                dir.to_str().unwrap(),
+                "--yes",
+            ])
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("incident INC-7: window 2 — the glass was open"),
+            "{said}"
+        );
+        assert!(said.contains("protections restored and verified"), "{said}");
+        let events = world.events("INC-7");
+        assert_eq!(events.iter().filter(|e| *e == "preflighted").count(), 1);
+        assert_eq!(events.iter().filter(|e| *e == "restored").count(), 2);
+        assert_eq!(world.protection(), before);
+        world.kill_watchdog("INC-7");
+        world.assert_chain_verifies().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_yes_and_without_a_terminal_push_refuses_and_changes_nothing() {
+        let world = World::start().await;
+        let before = (world.protection(), world.head());
+        let out = one_shot(&world, "INC-8", &[]).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("no terminal to confirm on"), "{said}");
+        assert!(said.contains("--yes"), "{said}");
+        // The plan and the commits were shown before the refusal.
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(shown.contains("commits to push onto main"), "{shown}");
+        assert_eq!(world.events("INC-8"), ["declared", "preflighted"]);
+        assert_eq!((world.protection(), world.head()), before);
+
+        // The same command with --yes picks the declared incident up.
+        let out = one_shot(&world, "INC-8", &["--yes"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-8");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_new_incident_needs_repo_and_reason_to_be_declared() {
+        let world = World::start().await;
+        let out = world.bg(&["push", "--incident", "INC-9", "--yes"]).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text_of(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("pass --repo OWNER/NAME and --reason"),
+            "{said}"
+        );
+        assert!(world.events("INC-9").is_empty());
+    }
+}

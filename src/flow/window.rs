@@ -157,8 +157,7 @@ impl WindowReport {
                  git rebase {remote}/{branch}"
             ),
             format!(
-                "then open a follow-up window on the same snapshot: breakglass push --incident \
-                 {id} --reason \"…\""
+                "then open a follow-up window on the same snapshot: breakglass push --incident {id}"
             ),
         ]
     }
