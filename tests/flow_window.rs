@@ -445,4 +445,32 @@ mod one_shot_cli {
         );
         assert!(world.events("INC-9").is_empty());
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_the_glass_already_open_push_only_pushes_and_says_how_long_it_is_open() {
+        let world = World::start().await;
+        let out = world.activate("INC-10", "20m", &[]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        let dir = world.clone_dir();
+        let out = world
+            .bg(&[
+                "push",
+                "--incident",
+                "INC-10",
+                "--repo-dir",
+                dir.to_str().unwrap(),
+            ])
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains("the glass has been OPEN for"), "{said}");
+        assert!(
+            said.contains("next: breakglass restore --incident INC-10"),
+            "{said}"
+        );
+        assert_eq!(world.events("INC-10").last().unwrap(), "pushed");
+        let out = world.bg(&["restore", "--incident", "INC-10"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-10");
+    }
 }

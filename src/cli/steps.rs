@@ -224,6 +224,12 @@ pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
         for line in &report.remote_lines {
             println!("remote: {line}");
         }
+        // Separate steps keep the glass open between commands: say for how long, every time.
+        let open_for = flow.incident(&id)?.open_time(flow.clock().now());
+        println!(
+            "the glass has been OPEN for {} s; close it as soon as the push is checked",
+            open_for.num_seconds()
+        );
         println!("next: breakglass restore --incident {id}");
     }
     Ok(exit::OK)
