@@ -34,9 +34,7 @@ async fn a_headless_drill_passes_and_reports_the_window_and_the_requests() {
     let said = String::from_utf8_lossy(&out.stdout);
     for expected in [
         "preflight",
-        "activate",
-        "push",
-        "restore",
+        "window",
         "review",
         "request(s)",
         "exposure window (activated → restored):",
@@ -56,19 +54,10 @@ async fn a_headless_drill_passes_and_reports_the_window_and_the_requests() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        steps,
-        [
-            "declare",
-            "preflight",
-            "activate",
-            "push",
-            "restore",
-            "review"
-        ]
-    );
-    let activate = &report["steps"][2];
-    assert!(activate["requests"].as_u64().unwrap() >= 1, "{activate}");
+    assert_eq!(steps, ["declare", "preflight", "window", "review"]);
+    // Relax, ref discovery, pack, drift read, restore, verifying read.
+    let window = &report["steps"][2];
+    assert_eq!(window["requests"].as_u64(), Some(6), "{window}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

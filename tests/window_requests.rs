@@ -240,3 +240,52 @@ async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
+    let world = World::start().await;
+    let flow = flow_for(&world, true).await;
+    declare(&flow, "INC-O").await;
+    flow.preflight("INC-O", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+    let prepared = flow
+        .prepare_window("INC-O", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+    let before = world.sandbox.request_log().len();
+    let report = flow.run_window(&prepared).await.unwrap();
+    assert!(report.restore.verified, "{}", report.restore.summary());
+    let pid = report
+        .activation
+        .watchdog_pid
+        .expect("a watchdog was started");
+    let gone = eventually(Duration::from_secs(20), || has_exited(pid as i32)).await;
+    world.kill_watchdog("INC-O");
+    assert!(gone, "the watchdog did not exit after the restore");
+    let said = lines(&world.sandbox.request_log().split_off(before));
+    assert_eq!(
+        said,
+        [
+            "DELETE /repos/acme/api/branches/main/protection/enforce_admins 204",
+            "GET /git/acme/api.git/info/refs?service=git-receive-pack 200",
+            "POST /git/acme/api.git/git-receive-pack 200",
+            "GET /repos/acme/api/branches/main/protection 200",
+            "POST /repos/acme/api/branches/main/protection/enforce_admins 200",
+            "GET /repos/acme/api/branches/main/protection 200",
+        ]
+    );
+    let events = world.events("INC-O");
+    let opened = events.iter().position(|e| e == "activation_intended");
+    assert_eq!(
+        events[opened.expect("an activation intent")..],
+        [
+            "activation_intended",
+            "activated",
+            "push_intended",
+            "pushed",
+            "restore_intended",
+            "restored"
+        ]
+    );
+}

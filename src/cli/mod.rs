@@ -14,6 +14,7 @@ mod sandbox;
 mod status;
 mod steps;
 mod tui;
+mod window;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -49,7 +50,8 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Declare an incident, check it, and open the glass for the smallest scope.
     Activate(steps::ActivateArgs),
-    /// Push the fix, tagged with the incident and the audit head, while the glass is open.
+    /// Push the tagged fix: with the glass open, push only; otherwise the whole window in
+    /// one confirmed action (declare if needed, preflight, open, push, restore).
     Push(steps::PushArgs),
     /// Put the protections back exactly as they were and verify by reading them back.
     Restore(steps::RestoreArgs),

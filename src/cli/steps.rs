@@ -44,9 +44,26 @@ pub struct ActivateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
-    /// The incident; may be omitted when exactly one is open.
+    /// The incident; may be omitted when exactly one is open. Without an open glass, the
+    /// whole window runs in one go: declared if needed, preflighted, confirmed, then
+    /// opened, pushed and closed.
     #[arg(long)]
     pub incident: Option<String>,
+    /// The repository, OWNER/NAME (to declare the incident when it is new).
+    #[arg(long)]
+    pub repo: Option<RepoId>,
+    /// The protected branch to push to (when declaring).
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// What is broken, with a link to the incident ticket (when declaring).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The longest the glass may stay open, e.g. 30m (when declaring; capped by config).
+    #[arg(long, value_parser = parse_duration)]
+    pub ttl: Option<chrono::Duration>,
+    /// Open the window without asking (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
     /// The clone holding the fix (default: the current directory).
     #[arg(long)]
     pub repo_dir: Option<PathBuf>,
@@ -180,6 +197,15 @@ pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
     let flow = connect("breakglass push", &args.forge, overrides, acts_on).await?;
     recover_and_report(&flow).await?;
     let id = flow.resolve_incident(args.incident.as_deref())?;
+    // Without an open glass, `push` is the whole window as one confirmed action.
+    let glass_open = match flow.incident(&id) {
+        Ok(incident) => incident.glass_possibly_open(),
+        Err(crate::flow::FlowError::UnknownIncident { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !glass_open {
+        return super::window::one_shot(&flow, &id, &args).await;
+    }
     let report = interruptible(
         &flow,
         &id,
@@ -198,6 +224,12 @@ pub async fn push(args: PushArgs) -> anyhow::Result<u8> {
         for line in &report.remote_lines {
             println!("remote: {line}");
         }
+        // Separate steps keep the glass open between commands: say for how long, every time.
+        let open_for = flow.incident(&id)?.open_time(flow.clock().now());
+        println!(
+            "the glass has been OPEN for {} s; close it as soon as the push is checked",
+            open_for.num_seconds()
+        );
         println!("next: breakglass restore --incident {id}");
     }
     Ok(exit::OK)

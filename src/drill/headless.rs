@@ -1,12 +1,12 @@
 //! The headless drill: the rehearsal's scenario walked unattended, declare → preflight →
-//! activate → push → restore → review, each step timed and counted in forge requests.
+//! window (activate, push, restore as one confirmed action) → review, each step timed and
+//! counted in forge requests.
 
 use super::rehearsal::{Rehearsal, RehearsalSetup};
 use super::report::{DrillReport, StepTiming};
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
 use crate::flow::FlowError;
-use crate::incident::RestoreTrigger;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -88,33 +88,33 @@ async fn run_steps(run: &mut Run<'_>) {
     if declared.is_none() {
         return;
     }
-    let ready = run
+    if run
         .step("preflight", flow.preflight(id, Some(clone_dir), None))
         .await
-        .is_some()
-        && run.step("activate", flow.activate(id)).await.is_some();
-    // The lease's in-process layer, as in the TUI: a step that hangs past the deadline
-    // does not keep the glass open.
-    let guard = ready.then(|| {
-        let (flow, id) = (flow.clone(), id.to_owned());
-        tokio::spawn(async move { flow.guard_lease(&id, RestoreTrigger::Deadline).await })
-    });
-    if ready {
-        run.step("push", flow.push(id, Some(clone_dir), None)).await;
+        .is_none()
+    {
+        return;
     }
-    let restored = run
-        .step("restore", flow.restore(id, RestoreTrigger::Operator))
-        .await;
-    if let Some(guard) = guard {
-        guard.abort();
-    }
-    if let (Some(outcome), Some(timing)) = (&restored, run.steps.last_mut())
-        && !outcome.verified
+    // The default runbook's window: one confirmed action, no step of the drill inside it.
+    let window = async {
+        let prepared = flow.prepare_window(id, Some(clone_dir), None).await?;
+        flow.run_window(&prepared).await
+    };
+    let done = run.step("window", window).await;
+    if let (Some(report), Some(timing)) = (&done, run.steps.last_mut())
+        && (report.needs_attention() || !report.push.accepted)
     {
         timing.ok = false;
-        timing.error = Some(outcome.summary());
+        timing.error = Some(if report.push.accepted {
+            report.restore.summary()
+        } else {
+            format!(
+                "push refused: {}",
+                report.push.status.as_deref().unwrap_or("refused")
+            )
+        });
     }
-    if restored.is_some_and(|o| o.verified) {
+    if done.is_some_and(|report| report.push.accepted && report.restore.verified) {
         run.step("review", flow.open_review(id)).await;
     }
 }

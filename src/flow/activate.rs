@@ -44,19 +44,31 @@ impl Flow {
             });
         }
         let relax = self.plan_for(id).await?;
+        self.open_glass(&lock, id, &relax, incident.ttl).await
+    }
+
+    /// Records the plan, applies it, records the lease of length `lease` (or the failure,
+    /// after which the snapshot is restored) and starts the watchdog. The lock is held.
+    pub(super) async fn open_glass(
+        &self,
+        lock: &IncidentLock,
+        id: &str,
+        relax: &RelaxPlan,
+        lease: chrono::Duration,
+    ) -> Result<ActivationReport, FlowError> {
         self.recorder.record(
             id,
             &IncidentEvent::ActivationIntended {
-                plan: to_value(&relax),
+                plan: to_value(relax),
             },
         )?;
-        let applied = self.forge.apply(&relax).await;
+        let applied = self.forge.apply(relax).await;
         failpoint::hit("after:forge_apply");
         let applied = match applied {
             Ok(applied) => applied,
-            Err(error) => return Err(self.activation_failed(&lock, id, error.to_string()).await),
+            Err(error) => return Err(self.activation_failed(lock, id, error.to_string()).await),
         };
-        let deadline = self.clock.now() + incident.ttl;
+        let deadline = self.clock.now() + lease;
         self.recorder.record(
             id,
             &IncidentEvent::Activated {
@@ -75,7 +87,7 @@ impl Flow {
     }
 
     /// The plan preflight showed in this process, or a fresh preflight's.
-    async fn plan_for(&self, id: &str) -> Result<RelaxPlan, FlowError> {
+    pub(super) async fn plan_for(&self, id: &str) -> Result<RelaxPlan, FlowError> {
         let cached = self
             .plans
             .lock()

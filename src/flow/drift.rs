@@ -107,6 +107,7 @@ impl Flow {
             choice: Some(DriftChoice::Hold),
             held_until: Some(deadline),
             kept: None,
+            writes: 0,
         })
     }
 
@@ -173,6 +174,7 @@ impl Flow {
             choice: Some(DriftChoice::KeepTheirs),
             held_until: None,
             kept: Some(keep.expected),
+            writes: 0,
         })
     }
 }

@@ -173,6 +173,16 @@ pub enum FlowError {
     },
     #[error("the push to {branch} was refused by the forge: {status}")]
     PushRefused { branch: String, status: String },
+    #[error(
+        "incident {id}'s glass has been open {open_seconds} s in all its windows, its whole \
+         lease cap of {cap_seconds} s; no new window can open — declare a new incident for \
+         another fix"
+    )]
+    CapReached {
+        id: String,
+        open_seconds: i64,
+        cap_seconds: i64,
+    },
     #[error("activation failed: {error}; restore {restore}")]
     ActivationFailed {
         error: String,

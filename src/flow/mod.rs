@@ -25,6 +25,7 @@ mod recovery;
 mod restore;
 mod review;
 pub mod watchdog;
+mod window;
 
 pub use activate::ActivationReport;
 pub use binding::{
@@ -42,3 +43,4 @@ pub use push::PushReport;
 pub use recovery::{OpenLease, RecoveryReport};
 pub use restore::RestoreOutcome;
 pub use review::ReviewReport;
+pub use window::{WindowPlan, WindowReport, WindowRequests};

@@ -76,21 +76,7 @@ impl Flow {
                 commits: commits.clone(),
             },
         )?;
-        let pushed = {
-            let remote_head = state.remote_head;
-            let branch = incident.branch.clone();
-            blocking(move || {
-                let local = target.open()?;
-                let request = PushRequest {
-                    remote: &target.remote,
-                    branch: &branch,
-                    new: new_head,
-                    expected_old: remote_head,
-                };
-                Ok(local.push(&request, &credentials)?)
-            })
-            .await
-        };
+        let pushed = send(target, new_head, state.remote_head, credentials).await;
         failpoint::hit("after:git_push");
         self.record_push_result(&incident, &old, commits, pushed)
     }
@@ -115,7 +101,7 @@ impl Flow {
         Ok(())
     }
 
-    fn record_push_result(
+    pub(super) fn record_push_result(
         &self,
         incident: &Incident,
         old: &str,
@@ -172,10 +158,30 @@ impl Flow {
     }
 }
 
+/// Pushes `new_head` to the target's branch, asserting the forge still has `remote_head`.
+pub(super) async fn send(
+    target: CloneTarget,
+    new_head: Oid,
+    remote_head: Option<Oid>,
+    credentials: crate::git::Credentials,
+) -> Result<PushOutcome, FlowError> {
+    blocking(move || {
+        let local = target.open()?;
+        let request = PushRequest {
+            remote: &target.remote,
+            branch: &target.branch,
+            new: new_head,
+            expected_old: remote_head,
+        };
+        Ok(local.push(&request, &credentials)?)
+    })
+    .await
+}
+
 /// Checks the fast-forward from the head preflight (or the last push) saw, fetching only
 /// when the clone lacks it, and adds the trailers; returns the new head and the rewritten
 /// commits, oldest first.
-fn prepare(
+pub(super) fn prepare(
     target: &CloneTarget,
     known_head: Option<Oid>,
     credentials: &crate::git::Credentials,
@@ -194,7 +200,7 @@ fn prepare(
     Ok((state, rewrite.head, commits))
 }
 
-fn short(sha: &str) -> String {
+pub(super) fn short(sha: &str) -> String {
     if sha.is_empty() {
         "nothing".into()
     } else {

@@ -44,6 +44,8 @@ pub struct RestoreOutcome {
     /// `keep_theirs`: the normalised state kept (theirs with our relaxation undone), which
     /// the read-back was verified against instead of the snapshot.
     pub kept: Option<Value>,
+    /// The forge writes the last attempt sent (its reads not counted).
+    pub writes: usize,
 }
 
 impl RestoreOutcome {
@@ -186,6 +188,7 @@ impl Flow {
                 .record(id, &IncidentEvent::Restored { verified: true })?;
             let mut outcome = closed_outcome(&self.recorder.load(id)?, false);
             outcome.attempts = attempt;
+            outcome.writes = report.steps.len();
             return Ok(outcome);
         }
         let error = failure_text(&report);
@@ -212,6 +215,7 @@ impl Flow {
             exposure_seconds: None,
             held_until: None,
             kept: None,
+            writes: report.steps.len(),
         })
     }
 }
@@ -284,6 +288,7 @@ pub(super) fn closed_outcome(incident: &Incident, already_closed: bool) -> Resto
         choice: incident.drift_decisions.last().map(|d| d.choice),
         held_until: None,
         kept: incident.kept_state().cloned(),
+        writes: 0,
     }
 }
 
@@ -383,6 +388,7 @@ mod tests {
             choice: None,
             held_until: None,
             kept: None,
+            writes: 0,
         }
     }
 

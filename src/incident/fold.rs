@@ -8,8 +8,8 @@ use super::lease::{Lease, LeaseError};
 use super::phase::Phase;
 use super::retry::RESTORE_RETRY;
 use super::state::{
-    Activation, Closing, DriftDecision, Incident, LeaseExtension, Preflight, Push, PushRejection,
-    RestoreAttempt, RestoreFailing, Review, ReviewPullRequest, StepTick,
+    Activation, Closing, DriftDecision, ExposureWindow, Incident, LeaseExtension, Preflight, Push,
+    PushRejection, RestoreAttempt, RestoreFailing, Review, ReviewPullRequest, StepTick,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -98,6 +98,7 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         phase: Phase::Declared,
         preflight: None,
         activation: None,
+        windows: Vec::new(),
         lease: None,
         extensions: Vec::new(),
         pushes: Vec::new(),
@@ -173,18 +174,39 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             });
             P::Preflighted
         }
-        (E::ActivationIntended { plan }, P::Preflighted) => {
+        (E::ActivationIntended { plan }, P::Preflighted | P::Restored) => {
+            // A follow-up window reopens the glass on the same snapshot, but only after a
+            // verified restore with nothing left to look at.
+            if phase == P::Restored && !incident.can_reopen() {
+                return Err(invalid(
+                    "a new window opens only after a verified restore".into(),
+                ));
+            }
             incident.activation = Some(Activation {
                 intended_at: ts,
                 plan: plan.clone(),
                 applied: None,
                 error: None,
             });
+            incident.windows.push(ExposureWindow {
+                opened_at: ts,
+                closed_at: None,
+            });
+            // The restore this window needs has not happened yet.
+            incident.restore.restored_at = None;
+            incident.restore.verified = false;
             P::Activating
         }
         (E::Activated { deadline, applied }, P::Activating) => {
-            let lease =
-                Lease::new(ts, *deadline, incident.cap).map_err(|e| invalid(e.to_string()))?;
+            // The cap limits the incident's total open time: earlier windows used theirs.
+            let used = incident
+                .windows
+                .iter()
+                .filter(|w| w.closed_at.is_some())
+                .map(|w| w.length(ts))
+                .fold(Duration::zero(), |total, length| total + length);
+            let lease = Lease::new(ts, *deadline, Lease::cap_left(incident.cap, used))
+                .map_err(|e| invalid(e.to_string()))?;
             incident.lease = Some(lease);
             if let Some(activation) = incident.activation.as_mut() {
                 activation.applied = Some(applied.clone());
@@ -292,6 +314,9 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
         }
         (E::Restored { verified }, P::Restoring) => {
             incident.restore.restored_at = Some(ts);
+            if let Some(window) = incident.windows.last_mut() {
+                window.closed_at = Some(ts);
+            }
             incident.restore.verified = *verified;
             incident.restore.last_error = None;
             incident.restore.failing = None;

@@ -96,6 +96,12 @@ impl Lease {
         (now - self.activated_at).max(Duration::zero())
     }
 
+    /// What an incident's `cap` leaves for a new window after its glass was open for
+    /// `used` in earlier ones (never negative): the cap limits the total open time.
+    pub fn cap_left(cap: Duration, used: Duration) -> Duration {
+        (cap - used).max(Duration::zero())
+    }
+
     /// The lease with a later deadline, forward only and within the cap.
     pub fn extend(&self, new_deadline: DateTime<Utc>) -> Result<Lease, LeaseError> {
         if new_deadline <= self.deadline {
@@ -181,6 +187,24 @@ mod tests {
         assert!(Lease::new(t(0), t(7200), cap).is_ok());
         assert!(matches!(
             Lease::new(t(0), t(7201), cap),
+            Err(LeaseError::BeyondCap { .. })
+        ));
+    }
+
+    #[test]
+    fn the_cap_left_for_a_new_window_is_what_earlier_windows_did_not_use() {
+        let cap = Duration::hours(2);
+        assert_eq!(Lease::cap_left(cap, Duration::zero()), cap);
+        assert_eq!(
+            Lease::cap_left(cap, Duration::minutes(90)),
+            Duration::minutes(30)
+        );
+        assert_eq!(Lease::cap_left(cap, Duration::hours(3)), Duration::zero());
+        // A follow-up lease on what is left cannot reach past the total.
+        let left = Lease::cap_left(cap, Duration::minutes(100));
+        assert!(Lease::new(t(0), t(20 * 60), left).is_ok());
+        assert!(matches!(
+            Lease::new(t(0), t(20 * 60 + 1), left),
             Err(LeaseError::BeyondCap { .. })
         ));
     }

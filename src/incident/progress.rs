@@ -156,6 +156,7 @@ fn completed_at(incident: &Incident, step: &Step) -> Option<DateTime<Utc>> {
         StepKind::Activate => incident.first_at.get("activated").copied(),
         StepKind::Push => incident.first_at.get("pushed").copied(),
         StepKind::Restore => incident.restore.restored_at,
+        StepKind::Window => window_done_at(incident),
         StepKind::Review => incident.review.pull_request.as_ref().map(|pr| pr.opened_at),
     }
 }
@@ -172,8 +173,31 @@ fn failed_at(incident: &Incident, step: &Step) -> Option<DateTime<Utc>> {
         StepKind::Restore if incident.phase == Phase::RestoreFailed => {
             incident.last_at.get("restore_failed").copied()
         }
+        StepKind::Window if incident.phase == Phase::RestoreFailed => {
+            incident.last_at.get("restore_failed").copied()
+        }
+        // The glass is closed again but the fix did not land: the window is offered again.
+        StepKind::Window if !incident.glass_possibly_open() => incident.restore.restored_at,
         _ => None,
     }
+}
+
+/// When the latest window was closed, if the glass opened without failing, the fix
+/// landed (its last push attempt was accepted) and the restore finished.
+fn window_done_at(incident: &Incident) -> Option<DateTime<Utc>> {
+    if incident.glass_possibly_open() {
+        return None;
+    }
+    let activation = incident.activation.as_ref()?;
+    let landed = incident.pushes.last()?.at;
+    let rejected_since = incident
+        .push_rejections
+        .last()
+        .is_some_and(|r| r.at >= landed);
+    if activation.error.is_some() || rejected_since || landed < activation.intended_at {
+        return None;
+    }
+    incident.restore.restored_at
 }
 
 fn current_step(
@@ -187,10 +211,7 @@ fn current_step(
         return None;
     }
     if incident.needs_restore(now) {
-        return runbook
-            .steps
-            .iter()
-            .position(|s| s.kind == StepKind::Restore);
+        return runbook.closing_step();
     }
     let from = last_done.map_or(0, |done| done + 1);
     (from..statuses.len())

@@ -13,7 +13,13 @@ fn tick(secs: i64, step: &str) -> Recorded {
     )
 }
 
+/// Progress through the runbook with separate activate, push and restore steps.
 fn run(events: &[Recorded], now: i64) -> Progress {
+    progress(&fold(events).unwrap(), &Runbook::separate_steps(), t(now))
+}
+
+/// Progress through the default runbook, whose window is one step.
+fn run_default(events: &[Recorded], now: i64) -> Progress {
     progress(&fold(events).unwrap(), &Runbook::default_github(), t(now))
 }
 
@@ -169,4 +175,70 @@ fn a_closed_incident_has_no_current_step_and_a_frozen_total() {
     assert_eq!(p.current, None);
     assert_eq!(statuses(&p), [D, S, S, D, S, S, S, S, S, S]);
     assert_eq!(p.total_elapsed, Duration::seconds(20));
+}
+
+mod one_window {
+    use super::*;
+
+    /// declare, fix-ready, preflight, window, watch-deploy, review, announce.
+    fn window_events(push: &str) -> Vec<Recorded> {
+        vec![
+            at(0, sample("declared")),
+            tick(60, "fix-ready"),
+            at(100, sample("preflighted")),
+            at(120, sample("activation_intended")),
+            at(121, sample("activated")),
+            at(122, sample("push_intended")),
+            at(123, sample(push)),
+            at(123, sample("restore_intended")),
+            at(124, sample("restored")),
+        ]
+    }
+
+    #[test]
+    fn a_landed_window_is_done_and_watching_the_deploy_comes_next() {
+        let p = run_default(&window_events("pushed"), 200);
+        assert_eq!(statuses(&p), [D, D, D, D, C, P, P]);
+        assert_eq!(p.steps[3].completed_at, Some(t(124)));
+        assert_eq!(p.steps[3].elapsed, Some(Duration::seconds(24)));
+        assert_eq!(p.current, Some(4));
+    }
+
+    #[test]
+    fn a_rejected_push_fails_the_window_after_the_glass_closed_and_offers_it_again() {
+        let p = run_default(&window_events("push_rejected"), 200);
+        assert_eq!(statuses(&p), [D, D, D, F, P, P, P]);
+        assert_eq!(p.current, Some(3));
+        assert_eq!(p.steps[3].completed_at, Some(t(124)));
+    }
+
+    #[test]
+    fn while_the_glass_is_open_or_failing_to_close_the_window_step_is_current() {
+        let mut events = window_events("pushed");
+        events.truncate(5);
+        let expired = run_default(&events, 1800);
+        assert_eq!(expired.current, Some(3), "the window step closes the glass");
+        events.push(at(122, sample("push_intended")));
+        events.push(at(123, sample("pushed")));
+        events.push(at(123, sample("restore_intended")));
+        events.push(at(130, sample("restore_failed")));
+        let p = run_default(&events, 200);
+        assert_eq!((p.current, p.steps[3].status), (Some(3), F));
+    }
+
+    #[test]
+    fn a_follow_up_window_is_done_again_only_once_it_is_restored() {
+        let mut events = window_events("pushed");
+        events.push(at(300, sample("activation_intended")));
+        events.push(at(301, sample("activated")));
+        let open = run_default(&events, 302);
+        assert_ne!(open.steps[3].status, D, "the follow-up window is open");
+        events.push(at(302, sample("push_intended")));
+        events.push(at(303, sample("pushed")));
+        events.push(at(303, sample("restore_intended")));
+        events.push(at(304, sample("restored")));
+        let p = run_default(&events, 400);
+        assert_eq!(p.steps[3].status, D);
+        assert_eq!(p.steps[3].completed_at, Some(t(304)));
+    }
 }

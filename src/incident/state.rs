@@ -34,7 +34,13 @@ pub struct Incident {
     pub declared_by: String,
     pub phase: Phase,
     pub preflight: Option<Preflight>,
+    /// The latest window's relax plan and what became of it.
     pub activation: Option<Activation>,
+    /// Every window the glass was opened in, oldest first: one, or more when a follow-up
+    /// fix reopened it on the same snapshot after a verified restore.
+    pub windows: Vec<ExposureWindow>,
+    /// The latest window's lease; its cap is what the incident's cap leaves after the
+    /// earlier windows.
     pub lease: Option<Lease>,
     pub extensions: Vec<LeaseExtension>,
     pub pushes: Vec<Push>,
@@ -246,14 +252,25 @@ impl Incident {
         }
     }
 
-    /// The exposure window, from the activation intent to the restore; `None` if the
-    /// glass was never opened.
+    /// The latest exposure window, from its activation intent to its restore; `None` if
+    /// the glass was never opened.
     pub fn exposure_window(&self) -> Option<ExposureWindow> {
-        let activation = self.activation.as_ref()?;
-        Some(ExposureWindow {
-            opened_at: activation.intended_at,
-            closed_at: self.restore.restored_at,
-        })
+        self.windows.last().copied()
+    }
+
+    /// How long the glass has been open in all of the incident's windows together, up to
+    /// `now` for one still open: what the lease cap limits.
+    pub fn open_time(&self, now: DateTime<Utc>) -> Duration {
+        self.windows
+            .iter()
+            .map(|w| w.length(now))
+            .fold(Duration::zero(), |total, length| total + length)
+    }
+
+    /// True when a follow-up window may open: the last one was restored and verified with
+    /// no drift, so the preflight's snapshot is still what the branch should look like.
+    pub fn can_reopen(&self) -> bool {
+        self.phase == Phase::Restored && self.restore.verified && self.activation.is_some()
     }
 
     /// Time from the declaration to the close, or to `now` while open.

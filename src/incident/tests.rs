@@ -22,7 +22,10 @@ fn legal(kind: &str, phase: Phase) -> Option<Phase> {
     match kind {
         "step_done" if phase != P::Closed => Some(phase),
         "preflighted" if matches!(phase, P::Declared | P::Preflighted) => Some(P::Preflighted),
-        "activation_intended" if phase == P::Preflighted => Some(P::Activating),
+        // After a verified restore a follow-up window reopens the glass on the same snapshot.
+        "activation_intended" if matches!(phase, P::Preflighted | P::Restored) => {
+            Some(P::Activating)
+        }
         "activated" if phase == P::Activating => Some(P::Active),
         "activation_failed" if phase == P::Activating => Some(P::ActivationFailed),
         "lease_extended" if matches!(phase, P::Active | P::Pushing | P::Pushed) => Some(phase),
@@ -103,7 +106,7 @@ fn every_event_in_every_phase_is_accepted_or_refused_as_the_table_says() {
             }
         }
     }
-    assert_eq!(legal_count, 48, "the table lists 48 legal transitions");
+    assert_eq!(legal_count, 49, "the table lists 49 legal transitions");
 }
 
 #[test]
@@ -562,4 +565,145 @@ fn the_failing_line_names_since_when_the_pace_and_the_last_error() {
     events.push(at(600, sample("restore_intended")));
     events.push(at(610, sample("restored")));
     assert_eq!(fold(&events).unwrap().restore_failing(), None);
+}
+
+mod follow_up_windows {
+    use super::*;
+
+    /// A whole window from `from` seconds on: intent, activation with `deadline`, a push,
+    /// the restore intent the same second the push is answered, a verified restore.
+    fn window(from: i64, deadline: i64) -> Vec<Recorded> {
+        vec![
+            at(from, sample("activation_intended")),
+            at(
+                from + 1,
+                IncidentEvent::Activated {
+                    deadline: t(deadline),
+                    applied: json!({}),
+                },
+            ),
+            at(from + 2, sample("push_intended")),
+            at(from + 3, sample("pushed")),
+            at(from + 3, sample("restore_intended")),
+            at(from + 4, sample("restored")),
+        ]
+    }
+
+    fn declared_and_preflighted() -> Vec<Recorded> {
+        vec![at(0, sample("declared")), at(10, sample("preflighted"))]
+    }
+
+    #[test]
+    fn a_verified_restore_lets_a_new_window_open_on_the_same_snapshot() {
+        let mut events = declared_and_preflighted();
+        events.extend(window(20, 1800));
+        events.extend(window(100, 1900));
+        let incident = fold(&events).unwrap();
+        assert_eq!(incident.phase, Phase::Restored);
+        assert_eq!(incident.windows.len(), 2);
+        assert_eq!(incident.pushes.len(), 2);
+        // One snapshot: the follow-up did not preflight again.
+        assert_eq!(incident.preflight.as_ref().unwrap().at, t(10));
+        let latest = incident.exposure_window().unwrap();
+        assert_eq!((latest.opened_at, latest.closed_at), (t(100), Some(t(104))));
+        assert_eq!(incident.open_time(t(9999)), Duration::seconds(8));
+        assert!(incident.restore.verified);
+    }
+
+    #[test]
+    fn while_the_follow_up_is_open_the_incident_is_open_and_unrestored() {
+        let mut events = declared_and_preflighted();
+        events.extend(window(20, 1800));
+        events.extend(window(100, 1900).into_iter().take(2));
+        let incident = fold(&events).unwrap();
+        assert_eq!(incident.phase, Phase::Active);
+        assert!(incident.glass_possibly_open());
+        assert_eq!(incident.restore.restored_at, None);
+        assert!(!incident.restore.verified);
+        assert_eq!(incident.exposure_window().unwrap().closed_at, None);
+        // 4 s in the first window plus 50 s so far in this one.
+        assert_eq!(incident.open_time(t(150)), Duration::seconds(54));
+    }
+
+    #[test]
+    fn the_cap_limits_the_total_open_time_across_windows() {
+        // The first window stays open 3600 s of the 7200 s cap.
+        let mut events = declared_and_preflighted();
+        events.push(at(20, sample("activation_intended")));
+        events.push(at(
+            21,
+            IncidentEvent::Activated {
+                deadline: t(3620),
+                applied: json!({}),
+            },
+        ));
+        events.push(at(3619, sample("restore_intended")));
+        events.push(at(3620, sample("restored")));
+        // 3600 s are left: a follow-up activated at t(5001) may run to t(8601), not later.
+        let follow_up = |deadline: i64| {
+            let mut events = events.clone();
+            events.push(at(5000, sample("activation_intended")));
+            events.push(at(
+                5001,
+                IncidentEvent::Activated {
+                    deadline: t(deadline),
+                    applied: json!({}),
+                },
+            ));
+            fold(&events)
+        };
+        let lease = follow_up(8601).unwrap().lease.unwrap();
+        assert_eq!(lease.limit(), t(8601));
+        let err = follow_up(8602).unwrap_err();
+        assert!(
+            matches!(&err, FoldError::Invalid { kind: "activated", problem, .. } if problem.contains("past the lease cap")),
+            "{err:?}"
+        );
+        // An extension in the follow-up is held to the same total.
+        let mut extended = events.clone();
+        extended.push(at(5000, sample("activation_intended")));
+        extended.push(at(
+            5001,
+            IncidentEvent::Activated {
+                deadline: t(6000),
+                applied: json!({}),
+            },
+        ));
+        extended.push(at(
+            5100,
+            IncidentEvent::LeaseExtended {
+                deadline: t(8700),
+                reason: "slow deploy".into(),
+            },
+        ));
+        assert!(matches!(
+            fold(&extended),
+            Err(FoldError::Invalid {
+                kind: "lease_extended",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn no_new_window_after_drift_or_an_unverified_restore() {
+        let mut drift = history_to(Phase::Drift);
+        drift.push(at(500, sample("activation_intended")));
+        assert!(matches!(
+            fold(&drift),
+            Err(FoldError::Illegal {
+                kind: "activation_intended",
+                phase: Phase::Drift,
+                ..
+            })
+        ));
+        let mut unverified = history_to(Phase::Restoring);
+        unverified.push(at(400, IncidentEvent::Restored { verified: false }));
+        unverified.push(at(500, sample("activation_intended")));
+        let err = fold(&unverified).unwrap_err();
+        assert!(
+            matches!(&err, FoldError::Invalid { problem, .. } if problem.contains("verified restore")),
+            "{err:?}"
+        );
+    }
 }

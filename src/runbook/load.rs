@@ -41,8 +41,8 @@ pub enum RunbookProblem {
     #[error("step {number} has an empty id; give every step a short unique id such as `fix-ready`")]
     EmptyId { number: usize },
     #[error(
-        "{step} has unknown kind `{kind}`; use one of manual, declare, preflight, activate, \
-         push, restore, review"
+        "{step} has unknown kind `{kind}`; use one of manual, declare, preflight, window, \
+         activate, push, restore, review"
     )]
     UnknownKind { step: StepRef, kind: String },
     #[error("{step} reuses the id of step {first}; give each step its own id")]
@@ -57,7 +57,7 @@ pub enum RunbookProblem {
     },
     #[error(
         "{step} (`{kind}`) comes after {after} (`{after_kind}`); automated steps must run in \
-         the order declare, preflight, activate, push, restore, review — move it up"
+         the order declare, preflight, window (or activate, push, restore), review — move it up"
     )]
     OutOfOrder {
         step: StepRef,
@@ -67,9 +67,21 @@ pub enum RunbookProblem {
     },
     #[error(
         "the runbook has no `{kind}` step; add one (`kind = \"{kind}\"`): every runbook needs \
-         declare, preflight, activate and restore"
+         declare, preflight, and a window (or activate and restore)"
     )]
     Missing { kind: StepKind },
+    #[error(
+        "{step} (`{kind}`) cannot share a runbook with {other} (`{other_kind}`): a `window` \
+         step opens, pushes and closes the glass in one; keep it, or replace it with \
+         separate `activate`, `push` and `restore` steps for a glass that stays open across \
+         several pushes"
+    )]
+    WindowAndSeparate {
+        step: StepRef,
+        kind: StepKind,
+        other: StepRef,
+        other_kind: StepKind,
+    },
     #[error(
         "{step} has target `{target}`, which is not a duration ({reason}); write it like \
          \"30s\", \"2m\" or \"1h 30m\""
@@ -190,6 +202,13 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Runbook, RunbookError> {
             return Err(v.error(None, RunbookProblem::Missing { kind }));
         }
     }
+    if !steps.iter().any(|s| s.kind == StepKind::Window) {
+        for kind in [StepKind::Activate, StepKind::Restore] {
+            if !steps.iter().any(|s| s.kind == kind) {
+                return Err(v.error(None, RunbookProblem::Missing { kind }));
+            }
+        }
+    }
     Ok(Runbook {
         name: raw.name,
         description: raw.description,
@@ -244,6 +263,26 @@ fn check_order(
     raw_step: &RawStep,
 ) -> Result<(), RunbookError> {
     let at = Some(raw_step.kind.span().start);
+    let separate = |k: StepKind| StepKind::SEPARATE_WINDOW.contains(&k);
+    let clash = match kind {
+        StepKind::Window => steps.iter().position(|s| separate(s.kind)),
+        k if separate(k) => steps.iter().position(|s| s.kind == StepKind::Window),
+        _ => None,
+    };
+    if let Some(other) = clash {
+        return Err(v.error(
+            at,
+            RunbookProblem::WindowAndSeparate {
+                step: step_ref.clone(),
+                kind,
+                other: StepRef {
+                    number: other + 1,
+                    id: steps[other].id.clone(),
+                },
+                other_kind: steps[other].kind,
+            },
+        ));
+    }
     if let Some(first) = steps.iter().position(|s| s.kind == kind) {
         return Err(v.error(
             at,

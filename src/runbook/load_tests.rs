@@ -23,21 +23,17 @@ fn problem(text: &str) -> RunbookError {
 }
 
 #[test]
-fn the_default_runbook_loads_with_its_ten_steps_in_order() {
+fn the_default_runbook_loads_with_its_steps_in_order_and_the_window_in_one() {
     let runbook = Runbook::default_github();
-    assert_eq!(runbook.steps.len(), 10);
     let kinds: Vec<&str> = runbook.steps.iter().map(|s| s.kind.name()).collect();
     assert_eq!(
         kinds,
         [
             "declare",
             "manual",
-            "manual",
             "preflight",
-            "activate",
-            "push",
+            "window",
             "manual",
-            "restore",
             "review",
             "manual"
         ]
@@ -47,8 +43,95 @@ fn the_default_runbook_loads_with_its_ten_steps_in_order() {
         .iter()
         .map(|s| s.target.num_seconds())
         .collect();
-    assert_eq!(targets, [120, 180, 300, 30, 30, 60, 600, 30, 60, 120]);
+    assert_eq!(targets, [120, 300, 30, 30, 600, 60, 120]);
     assert!(runbook.steps.iter().all(|s| !s.detail.is_empty()));
+    assert!(runbook.one_shot_window());
+    // Watching the deploy comes after the glass is closed, never inside the window.
+    let watch = runbook.step("watch-deploy").unwrap();
+    let closing = runbook.closing_step().unwrap();
+    assert!(runbook.steps[closing].kind == StepKind::Window);
+    assert!(runbook.steps.iter().position(|s| s.id == watch.id).unwrap() > closing);
+}
+
+#[test]
+fn a_window_step_stands_for_activate_push_and_restore() {
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("window", "window"),
+        ("review", "review"),
+    ]);
+    let runbook = parse(&text, "x").unwrap();
+    assert_eq!(runbook.closing_step(), Some(2));
+    assert!(runbook.step_of(StepKind::Activate).is_none());
+    // The separate steps stay valid without a window step.
+    let separate = parse(&runbook_text(STEPS), "x").unwrap();
+    assert!(!separate.one_shot_window());
+    assert_eq!(separate.closing_step(), Some(4));
+}
+
+#[test]
+fn a_window_step_with_separate_window_steps_is_refused_with_step_and_line() {
+    for (steps, offender, kind, other) in [
+        (
+            vec![
+                ("declare", "declare"),
+                ("preflight", "preflight"),
+                ("window", "window"),
+                ("push", "push"),
+            ],
+            ("push", 4),
+            StepKind::Push,
+            "window",
+        ),
+        (
+            vec![
+                ("declare", "declare"),
+                ("preflight", "preflight"),
+                ("activate", "activate"),
+                ("window", "window"),
+            ],
+            ("window", 4),
+            StepKind::Window,
+            "activate",
+        ),
+    ] {
+        let err = problem(&runbook_text(&steps));
+        assert!(
+            matches!(&err.problem, RunbookProblem::WindowAndSeparate { step, kind: k, other: o, .. }
+                if step.id == offender.0 && step.number == offender.1 && *k == kind && o.id == other),
+            "{err:?}"
+        );
+        // Step 4's `kind` line: 4 lines of header, 6 lines per step, `kind` is its 4th.
+        assert_eq!(err.line, Some(24), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "/cfg/runbook.toml line 24: step 4 (`{}`)",
+                offender.0
+            )),
+            "{message}"
+        );
+        assert!(
+            message.contains("separate `activate`, `push` and `restore`"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_window_step_keeps_its_place_in_the_order() {
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("window", "window"),
+        ("preflight", "preflight"),
+    ]);
+    let err = problem(&text);
+    assert!(
+        matches!(&err.problem, RunbookProblem::OutOfOrder { step, kind: StepKind::Preflight, after, .. }
+            if step.number == 3 && after.id == "window"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -60,11 +143,11 @@ fn a_minimal_runbook_parses() {
 
 #[test]
 fn unknown_kind_names_step_line_and_the_valid_kinds() {
-    let text = runbook_text(&[("declare", "declare"), ("x", "approve")]);
+    let text = runbook_text(&[("declare", "declare"), ("x", "teleport")]);
     let err = problem(&text);
     assert!(
         matches!(&err.problem, RunbookProblem::UnknownKind { step, kind }
-            if step.number == 2 && step.id == "x" && kind == "approve"),
+            if step.number == 2 && step.id == "x" && kind == "teleport"),
         "{err:?}"
     );
     assert_eq!(err.line, Some(12));
@@ -131,6 +214,25 @@ fn each_required_automated_step_must_be_present() {
         );
         assert!(err.to_string().contains(&format!("kind = \"{missing}\"")));
     }
+    // Without a window step, activate and restore are needed; with one, neither is.
+    let err = problem(&runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("review", "review"),
+    ]));
+    assert!(
+        matches!(
+            err.problem,
+            RunbookProblem::Missing {
+                kind: StepKind::Activate
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("a window (or activate and restore)")
+    );
 }
 
 #[test]

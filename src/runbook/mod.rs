@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 /// The default runbook, embedded in the binary.
 pub const DEFAULT_GITHUB_RUNBOOK: &str = include_str!("../../assets/runbooks/github.toml");
 
+/// A runbook with separate `activate`, `push` and `restore` steps, for the rare incident
+/// that needs the glass open across several pushes (copy it to `runbook.toml`).
+pub const SEPARATE_STEPS_RUNBOOK: &str =
+    include_str!("../../assets/runbooks/github-separate-steps.toml");
+
 /// The file in the config directory that replaces the default runbook.
 pub const USER_RUNBOOK_FILE: &str = "runbook.toml";
 
@@ -28,27 +33,32 @@ pub enum StepKind {
     Activate,
     Push,
     Restore,
+    /// Activate, push and restore as one confirmed action: no human step inside the
+    /// window. A runbook has either this or the separate `activate`/`restore` steps.
+    Window,
     Review,
 }
 
 impl StepKind {
-    /// The automated kinds in the only order they may appear.
-    pub const AUTOMATED: [StepKind; 6] = [
+    /// The automated kinds in the only order they may appear (`window` stands where
+    /// `activate`, `push` and `restore` would, and never with them).
+    pub const AUTOMATED: [StepKind; 7] = [
         StepKind::Declare,
         StepKind::Preflight,
         StepKind::Activate,
         StepKind::Push,
         StepKind::Restore,
+        StepKind::Window,
         StepKind::Review,
     ];
 
-    /// The automated kinds every runbook must have (push and review are optional).
-    pub const REQUIRED: [StepKind; 4] = [
-        StepKind::Declare,
-        StepKind::Preflight,
-        StepKind::Activate,
-        StepKind::Restore,
-    ];
+    /// The automated kinds every runbook must have (push and review are optional), besides
+    /// a window: `window`, or `activate` and `restore` ([`StepKind::SEPARATE_WINDOW`]).
+    pub const REQUIRED: [StepKind; 2] = [StepKind::Declare, StepKind::Preflight];
+
+    /// The separate steps a `window` step replaces.
+    pub const SEPARATE_WINDOW: [StepKind; 3] =
+        [StepKind::Activate, StepKind::Push, StepKind::Restore];
 
     pub fn parse(name: &str) -> Option<StepKind> {
         Some(match name {
@@ -58,6 +68,7 @@ impl StepKind {
             "activate" => StepKind::Activate,
             "push" => StepKind::Push,
             "restore" => StepKind::Restore,
+            "window" => StepKind::Window,
             "review" => StepKind::Review,
             _ => return None,
         })
@@ -71,6 +82,7 @@ impl StepKind {
             StepKind::Activate => "activate",
             StepKind::Push => "push",
             StepKind::Restore => "restore",
+            StepKind::Window => "window",
             StepKind::Review => "review",
         }
     }
@@ -116,6 +128,15 @@ impl Runbook {
             .expect("the embedded runbook is validated by its tests")
     }
 
+    /// The shipped runbook with separate activate, push and restore steps.
+    pub fn separate_steps() -> Runbook {
+        Runbook::parse(
+            SEPARATE_STEPS_RUNBOOK,
+            "embedded:github-separate-steps.toml",
+        )
+        .expect("the embedded runbook is validated by its tests")
+    }
+
     /// Parses and validates runbook TOML; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Runbook, RunbookError> {
         load::parse(text, origin)
@@ -150,6 +171,19 @@ impl Runbook {
     pub fn step_of(&self, kind: StepKind) -> Option<&Step> {
         debug_assert!(kind.is_automated(), "manual steps are found by id");
         self.steps.iter().find(|s| s.kind == kind)
+    }
+
+    /// True when the glass is opened, pushed through and closed in one `window` step;
+    /// false when the runbook has the separate `activate`/`push`/`restore` steps.
+    pub fn one_shot_window(&self) -> bool {
+        self.steps.iter().any(|s| s.kind == StepKind::Window)
+    }
+
+    /// The step that closes the glass: `window`, or the separate `restore`.
+    pub fn closing_step(&self) -> Option<usize> {
+        self.steps
+            .iter()
+            .position(|s| matches!(s.kind, StepKind::Window | StepKind::Restore))
     }
 
     /// The step with this id.

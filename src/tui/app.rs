@@ -5,7 +5,10 @@ use super::declare::{DeclareDraft, DeclareForm, DeclareValidator, basic_check};
 use super::review_form::ReviewEditor;
 use super::theme::Theme;
 use super::timeline::TimelineState;
-use super::view::{ChecklistView, HomeView, PlanView, PushView, RemoteLines, RestoreView};
+use super::view::{
+    ChecklistView, HomeView, PlanView, PushView, RemoteLines, RestoreView, WindowConfirm,
+    WindowResult,
+};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -37,6 +40,8 @@ pub enum Overlay {
 pub enum Confirm {
     Activate(PlanView),
     Push(PushView),
+    /// The one confirmation of the window: the plan and the commits together.
+    Window(Box<WindowConfirm>),
 }
 
 /// The latest result shown in the checklist's output pane.
@@ -46,6 +51,8 @@ pub enum Output {
     Plan(PlanView),
     Remote(RemoteLines),
     Restore(RestoreView),
+    /// What the window did, shown after the glass is closed again.
+    Window(WindowResult),
     Failure {
         effect: String,
         error: String,

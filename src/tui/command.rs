@@ -23,6 +23,12 @@ pub enum Command {
     PreparePush { incident: String },
     /// Push the confirmed commits (answer: `PushOutcome`).
     Push { incident: String },
+    /// Prepare the window: the plan and the commits with their trailers, for the one
+    /// confirmation (answer: `WindowReady`).
+    PrepareWindow { incident: String },
+    /// Run the confirmed window: open, push, restore and verify in one go (answer:
+    /// `WindowDone`).
+    RunWindow(Box<crate::flow::WindowPlan>),
     /// Restore the snapshot and verify it by read-back (answer: `Restored`).
     Restore { incident: String },
     /// Extend the lease by `by`, within the cap, for a recorded reason (answer: `LeaseExtended`).

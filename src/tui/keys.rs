@@ -197,6 +197,10 @@ fn perform_step(app: &mut App, incident: String) -> Vec<Command> {
             vec![Command::PreparePush { incident }]
         }
         StepKind::Restore => restore(app, incident),
+        StepKind::Window => {
+            app.start_work("Preparing the window: the plan and the commits to push");
+            vec![Command::PrepareWindow { incident }]
+        }
         StepKind::Review => {
             app.start_work("Opening the retroactive review on the forge");
             vec![Command::OpenReview { incident }]
@@ -226,6 +230,10 @@ fn on_confirm(app: &mut App, action: Option<Action>) -> Vec<Command> {
                 Confirm::Push(_) => {
                     app.start_work("Pushing the tagged fix");
                     vec![Command::Push { incident }]
+                }
+                Confirm::Window(window) => {
+                    app.start_work("Window: opening the glass, pushing, restoring");
+                    vec![Command::RunWindow(Box::new(window.prepared))]
                 }
             };
         }

@@ -3,7 +3,8 @@
 
 use super::declare::DeclareDraft;
 use super::view::{
-    ChainStatus, ChecklistView, HomeView, PlanView, PushView, RemoteLines, RestoreView, TimelineRow,
+    ChainStatus, ChecklistView, HomeView, PlanView, PushView, RemoteLines, RestoreView,
+    TimelineRow, WindowConfirm, WindowResult,
 };
 use crate::review::ReviewForm;
 use chrono::{DateTime, Utc};
@@ -39,6 +40,10 @@ pub enum Msg {
     PushReady(PushView),
     /// The push finished: accepted or rejected, with the remote's lines.
     PushOutcome(RemoteLines),
+    /// The window is prepared: the one confirmation (plan and commits) to show.
+    WindowReady(Box<WindowConfirm>),
+    /// The window ran: the glass is closed again; its length, push and restore.
+    WindowDone(WindowResult),
     /// Restore finished: verified, or drift/differences with advice.
     Restored(RestoreView),
     /// A manual step was recorded as done.

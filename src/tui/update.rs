@@ -7,7 +7,7 @@ use super::declare::DeclareForm;
 use super::keys;
 use super::msg::Msg;
 use super::review_form::ReviewEditor;
-use super::view::RestoreView;
+use super::view::{RestoreView, WindowResult};
 use crate::text::sanitize_line;
 
 /// Applies `msg` to `app` and returns the effects it asks for.
@@ -95,6 +95,10 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
             app.checklist_pane = ChecklistPane::Output;
             app.output = Some(Output::Remote(remote));
         }
+        Msg::WindowReady(window) => {
+            app.overlay = Some(Overlay::Confirm(Confirm::Window(window)));
+        }
+        Msg::WindowDone(result) => on_window_done(app, result),
         Msg::Restored(view) => return on_restored(app, view),
         Msg::StepCompleted => app.status = None,
         Msg::LeaseExtended(deadline) => {
@@ -179,6 +183,30 @@ fn on_restored(app: &mut App, mut view: RestoreView) -> Vec<Command> {
         app.warn("Restore NOT verified — read the report below");
     }
     Vec::new()
+}
+
+fn on_window_done(app: &mut App, mut result: WindowResult) {
+    result.remote.lines = result
+        .remote
+        .lines
+        .iter()
+        .map(|l| sanitize_line(l))
+        .collect();
+    let length = result.length.clone().unwrap_or_else(|| "unknown".into());
+    if !result.restore.verified {
+        app.warn("Window: restore NOT verified — read the report below");
+    } else if result.remote.accepted {
+        app.say(format!(
+            "Window {} closed after {length}: pushed, restored and verified",
+            result.number
+        ));
+    } else {
+        app.warn(format!(
+            "Push REJECTED — the glass closed again after {length}; read the remote's lines"
+        ));
+    }
+    app.checklist_pane = ChecklistPane::Output;
+    app.output = Some(Output::Window(result));
 }
 
 /// Opens an empty review form for `incident` until its saved draft (if any) arrives.

@@ -188,3 +188,28 @@ pub enum ChainStatus {
         reason: String,
     },
 }
+
+/// The window's one confirmation: what will be relaxed and what will be pushed, with the
+/// prepared window it runs when confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowConfirm {
+    /// 1 for the first window; more for a follow-up on the same snapshot.
+    pub number: usize,
+    pub plan: PlanView,
+    pub push: PushView,
+    /// The longest the lease may run (the glass closes as soon as the push is answered).
+    pub lease: chrono::Duration,
+    pub prepared: crate::flow::WindowPlan,
+}
+
+/// What a window did, shown once the glass is closed again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowResult {
+    pub number: usize,
+    /// The window's length, e.g. "0.412 s".
+    pub length: Option<String>,
+    pub remote: RemoteLines,
+    pub restore: RestoreView,
+    /// What to do next, in order.
+    pub next: Vec<String>,
+}

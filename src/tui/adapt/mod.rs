@@ -12,7 +12,10 @@ mod timeline;
 
 pub use checklist::{checklist_view, window_banner};
 pub use home::{RECENT_DRILLS, drill_row, home_view, phase_words};
-pub use report::{commit_rows, plan_view, push_view, remote_lines, restore_view, trailer_lines};
+pub use report::{
+    commit_rows, plan_view, push_view, remote_lines, restore_view, trailer_lines, window_confirm,
+    window_result,
+};
 pub use timeline::{chain_status, event_summary, review_timeline, timeline_row, timeline_rows};
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use crate::forge::diff::{Difference, ThreeWayDifference};
 use crate::git::{AUDIT_TRAILER, INCIDENT_TRAILER, OutgoingCommit, Trailers};
 use crate::text::sanitize_line;
 use crate::tui::view::{
-    CommitRow, PlanView, PushView, RemoteLines, RestoreView, ThreeWay, ThreeWayRow,
+    CommitRow, PlanView, PushView, RemoteLines, RestoreView, ThreeWay, ThreeWayRow, WindowConfirm,
+    WindowResult,
 };
 use serde_json::Value;
 
@@ -138,5 +139,46 @@ pub fn restore_view(
         differences: lines,
         drift: drift_table,
         advice,
+    }
+}
+
+/// The window's confirmation from the prepared window.
+pub fn window_confirm(prepared: &crate::flow::WindowPlan) -> WindowConfirm {
+    WindowConfirm {
+        number: prepared.number,
+        plan: plan_view(&prepared.plan_words, &prepared.plan_diff),
+        push: push_view(&prepared.commits, &prepared.trailer_values()),
+        lease: prepared.lease,
+        prepared: prepared.clone(),
+    }
+}
+
+/// What the window did, with the next steps for the clone's `remote` and `branch`.
+pub fn window_result(
+    report: &crate::flow::WindowReport,
+    remote: &str,
+    branch: &str,
+) -> WindowResult {
+    let restore = &report.restore;
+    WindowResult {
+        number: report.number,
+        length: report.exposure_seconds.map(|s| format!("{s:.3} s")),
+        remote: remote_lines(
+            report.push.accepted,
+            report.push.status.as_deref(),
+            &report.push.remote_lines,
+        ),
+        restore: restore_view(
+            &report.incident,
+            restore.verified,
+            &restore.differences,
+            &restore.drift,
+            restore.error.as_deref(),
+        ),
+        next: report
+            .next_steps(remote, branch)
+            .iter()
+            .map(|l| sanitize_line(l))
+            .collect(),
     }
 }

@@ -101,7 +101,7 @@ fn history(id: &str, drill: bool, upto: usize) -> Incident {
 
 #[test]
 fn a_declared_incident_runs_the_next_steps_timer_from_the_declaration() {
-    let runbook = Runbook::default_github();
+    let runbook = Runbook::separate_steps();
     let mut view = checklist_view(&history("INC-1", false, 1), &runbook, t(90));
     let steps = &view.progress.steps;
     assert_eq!(steps.len(), runbook.steps.len());
@@ -124,7 +124,7 @@ fn a_declared_incident_runs_the_next_steps_timer_from_the_declaration() {
 
 #[test]
 fn done_steps_keep_the_time_they_took() {
-    let runbook = Runbook::default_github();
+    let runbook = Runbook::separate_steps();
     let view = checklist_view(&history("INC-1", false, 4), &runbook, t(500));
     let preflight = &view.progress.steps[3];
     assert_eq!(preflight.kind, StepKind::Preflight);
@@ -139,7 +139,7 @@ fn done_steps_keep_the_time_they_took() {
 
 #[test]
 fn an_open_glass_shows_the_window_from_the_intent_with_the_lease_and_its_cap() {
-    let runbook = Runbook::default_github();
+    let runbook = Runbook::separate_steps();
     let view = checklist_view(&history("INC-1", false, 6), &runbook, t(100));
     let window = view.window.expect("the glass is open");
     assert_eq!(
@@ -154,7 +154,7 @@ fn an_open_glass_shows_the_window_from_the_intent_with_the_lease_and_its_cap() {
 
 #[test]
 fn an_activation_without_a_result_still_shows_an_open_glass() {
-    let runbook = Runbook::default_github();
+    let runbook = Runbook::separate_steps();
     let view = checklist_view(&history("INC-1", false, 5), &runbook, t(100));
     let window = view.window.expect("the glass may be open");
     assert_eq!(window.opened_at, t(40));
@@ -163,7 +163,7 @@ fn an_activation_without_a_result_still_shows_an_open_glass() {
 
 #[test]
 fn a_restored_incident_has_no_banner() {
-    let runbook = Runbook::default_github();
+    let runbook = Runbook::separate_steps();
     let view = checklist_view(&history("INC-1", false, 11), &runbook, t(200));
     assert_eq!(view.window, None);
     let restore = view

@@ -10,7 +10,9 @@ use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
 use crate::flow::{Declaration, FlowError};
 use crate::incident::{Incident, RestoreTrigger};
-use crate::tui::adapt::{checklist_view, plan_view, push_view, remote_lines, restore_view};
+use crate::tui::adapt::{
+    checklist_view, plan_view, push_view, remote_lines, restore_view, window_confirm, window_result,
+};
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
 use crate::tui::msg::Msg;
@@ -53,6 +55,8 @@ pub(super) fn effect_name(command: &Command) -> &'static str {
         Command::Activate { .. } => "Activate",
         Command::PreparePush { .. } => "List the push",
         Command::Push { .. } => "Push",
+        Command::PrepareWindow { .. } => "Prepare the window",
+        Command::RunWindow(_) => "Window",
         Command::Restore { .. } => "Restore",
         Command::ExtendLease { .. } => "Extend lease",
         Command::OpenReview { .. } => "Open review",
@@ -131,6 +135,23 @@ async fn run(
         }
         Command::PreparePush { incident } => prepare_push(shared, &incident).await,
         Command::Push { incident } => push(shared, &incident).await,
+        Command::PrepareWindow { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            let prepared = c
+                .flow
+                .prepare_window(&incident, Some(&c.repo_dir), None)
+                .await?;
+            Ok(vec![Msg::WindowReady(Box::new(window_confirm(&prepared)))])
+        }
+        Command::RunWindow(prepared) => {
+            let c = connection_for(shared, &prepared.incident).await?;
+            let report = c.flow.run_window(&prepared).await?;
+            Ok(vec![Msg::WindowDone(window_result(
+                &report,
+                &prepared.remote,
+                &prepared.branch,
+            ))])
+        }
         Command::Restore { incident } => {
             let c = connection_for(shared, &incident).await?;
             let outcome = c.flow.restore(&incident, RestoreTrigger::Operator).await?;

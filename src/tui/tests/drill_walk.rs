@@ -95,6 +95,8 @@ impl Walk {
                 Command::PreparePush { .. } => "prepare push",
                 Command::Push { .. } => "push",
                 Command::Restore { .. } => "restore",
+                Command::PrepareWindow { .. } => "prepare window",
+                Command::RunWindow(_) => "window",
                 Command::OpenReview { .. } => "open review",
                 Command::LoadReviewDraft { .. } => "load review",
                 other => panic!("Enter alone should not ask for {other:?}"),
@@ -145,13 +147,10 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
             "start drill",
             "declare",
             "tick",
-            "tick",
             "preflight",
-            "activate",
-            "prepare push",
-            "push",
+            "prepare window",
+            "window",
             "tick",
-            "restore",
             "open review",
             "load review",
         ]
@@ -169,22 +168,21 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
         [
             "declared",
             "step_done",
-            "step_done",
             "preflighted",
             "activation_intended",
             "activated",
             "push_intended",
             "pushed",
-            "step_done",
             "restore_intended",
             "restored",
+            "step_done",
             "review_opened",
         ]
     );
     assert!(records.iter().all(|r| r.incident.as_deref() == Some(&id)));
 
     // The sandbox, asked now, holds the protection the preflight found.
-    let snapshot = &records[3].data["snapshot"];
+    let snapshot = &records[2].data["snapshot"];
     let repo: RepoId = DRILL_REPO.parse().unwrap();
     let forge = session.rehearsal().flow().forge();
     let now = serde_json::to_value(forge.snapshot(&repo, DRILL_BRANCH).await.unwrap()).unwrap();
@@ -203,6 +201,6 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
     assert!(verdict.passed, "{:?}", verdict.problems);
     assert_eq!(
         verdict.review_pr.as_deref(),
-        records[11].data["pr_url"].as_str()
+        records[10].data["pr_url"].as_str()
     );
 }

@@ -42,9 +42,11 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<crate::tui::Command> {
     text.chars().flat_map(|c| update(app, ch(c))).collect()
 }
 
-/// The runbook the checklist tests show: the built-in one, as a team without its own gets.
+/// The runbook the checklist stories show: the shipped one with separate activate, push
+/// and restore steps, whose every step these stories exercise. The default runbook's
+/// one-step window has its own stories (`window_stories`).
 pub fn runbook() -> Runbook {
-    Runbook::default_github()
+    Runbook::separate_steps()
 }
 
 /// An incident's recorded events, folded by the model for every view built from them.
@@ -332,4 +334,137 @@ pub fn on_checklist(view: ChecklistView, now: DateTime<Utc>) -> App {
     let mut app = app_at(now);
     update(&mut app, Msg::IncidentOpened(view));
     app
+}
+
+/// The default runbook, whose window is one step (declare, fix-ready, preflight, window,
+/// watch-deploy, review, announce).
+pub fn window_runbook() -> Runbook {
+    Runbook::default_github()
+}
+
+/// The checklist of `story` in the default runbook, as of its last event.
+pub fn window_view(story: &Story) -> ChecklistView {
+    let last = story.events.last().expect("a story starts declared").ts;
+    checklist_view(&story.incident(), &window_runbook(), last)
+}
+
+/// The default runbook's stories: the fix committed at 09:04:00, preflight at 09:04:30;
+/// the window step is next.
+pub fn window_ready() -> Story {
+    Story::declared()
+        .ticked(at(9, 4, 0), "fix-ready")
+        .then_a(at(9, 4, 30), "preflighted")
+}
+
+/// The window run at 09:05:00: opened, pushed (`answer`: `pushed` or `push_rejected`),
+/// the restore intent the same second, restored and verified at 09:05:01.
+pub fn window_ran(answer: &str) -> Story {
+    window_ready()
+        .then_a(at(9, 5, 0), "activation_intended")
+        .then(
+            at(9, 5, 0),
+            IncidentEvent::Activated {
+                deadline: at(9, 35, 0),
+                applied: json!({"enforce_admins": false}),
+            },
+        )
+        .then_a(at(9, 5, 0), "push_intended")
+        .then_a(at(9, 5, 1), answer)
+        .then_a(at(9, 5, 1), "restore_intended")
+        .then_a(at(9, 5, 1), "restored")
+}
+
+/// A prepared first window: the plan of [`plan`], the commit and trailers of [`push`].
+pub fn window_plan() -> crate::flow::WindowPlan {
+    use crate::forge::plan::{ClassicRelaxation, Pusher, RelaxPlan};
+    let relax = RelaxPlan {
+        repo: "acme/api".parse().unwrap(),
+        branch: "main".into(),
+        pusher: Pusher {
+            login: "commander".into(),
+            id: 1,
+            permission: crate::forge::Permission::Admin,
+            is_org_admin: false,
+        },
+        classic: ClassicRelaxation {
+            disable_enforce_admins: true,
+            remove_reviews: false,
+            remove_status_checks: false,
+            remove_signatures: false,
+            add_push_user: None,
+            unlock_branch: false,
+            allow_merge_commits: false,
+        },
+        rulesets: Vec::new(),
+        steps: Vec::new(),
+        notes: Vec::new(),
+    };
+    crate::flow::WindowPlan {
+        incident: "INC-42".into(),
+        number: 1,
+        repo: "acme/api".into(),
+        branch: "main".into(),
+        plan: relax,
+        plan_words: plan().words.join("\n"),
+        plan_diff: vec![crate::forge::diff::Difference {
+            path: "classic.enforce_admins".into(),
+            before: Some(json!(true)),
+            after: Some(json!(false)),
+        }],
+        old_sha: "a".repeat(40),
+        new_sha: "3f9c2a1b7e".repeat(4),
+        commits: vec![crate::git::OutgoingCommit {
+            sha: git2::Oid::from_str(&"3f9c2a1b7e".repeat(4)).unwrap(),
+            summary: "Fix null price in checkout".into(),
+            author: "dev".into(),
+            signed: false,
+        }],
+        trailers: push().trailers,
+        audit_head: "9a1f03c4e2b7".into(),
+        lease: Duration::minutes(30),
+        open_before: Duration::zero(),
+        repo_dir: "/work/clone".into(),
+        remote: "origin".into(),
+    }
+}
+
+/// What a window did: `accepted` or refused with the remote's lines, restored either way.
+pub fn window_result(accepted: bool) -> WindowResult {
+    let (remote, next) = if accepted {
+        (
+            vec!["Bypassed rule violations for refs/heads/main:".into()],
+            vec![
+                "watch the deploy and confirm recovery on the dashboards".into(),
+                "then open the retroactive review: breakglass review --incident INC-42".into(),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "refused: failed to update ref: the branch moved".into(),
+                "error: \u{1b}[31mmain moved since the window was prepared".into(),
+            ],
+            vec![
+                "the glass is closed again; bring the fix up to date: git fetch origin && git \
+                 rebase origin/main"
+                    .into(),
+                "then open a follow-up window on the same snapshot: breakglass push --incident \
+                 INC-42"
+                    .into(),
+            ],
+        )
+    };
+    WindowResult {
+        number: 1,
+        length: Some("0.412 s".into()),
+        remote: RemoteLines {
+            accepted,
+            lines: remote,
+        },
+        restore: RestoreView {
+            verified: true,
+            ..RestoreView::default()
+        },
+        next,
+    }
 }

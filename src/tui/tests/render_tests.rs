@@ -432,3 +432,25 @@ fn a_failing_restore_is_a_red_line_on_home_and_on_the_checklist_banner() {
         "legible on the red banner"
     );
 }
+
+#[test]
+fn the_window_step_confirms_plan_and_commits_at_once() {
+    let mut app = on_checklist(window_view(&window_ready()), at(9, 4, 40));
+    let confirm = crate::tui::adapt::window_confirm(&window_plan());
+    update(&mut app, Msg::WindowReady(Box::new(confirm)));
+    snap("confirm_window", &mut app);
+}
+
+#[test]
+fn the_window_step_shows_its_length_and_the_verified_restore() {
+    let mut app = on_checklist(window_view(&window_ran("pushed")), at(9, 5, 2));
+    update(&mut app, Msg::WindowDone(window_result(true)));
+    snap("window_done", &mut app);
+}
+
+#[test]
+fn a_rejected_push_is_shown_after_the_glass_closed_with_the_follow_up_offer() {
+    let mut app = on_checklist(window_view(&window_ran("push_rejected")), at(9, 5, 2));
+    update(&mut app, Msg::WindowDone(window_result(false)));
+    snap("window_rejected", &mut app);
+}

@@ -551,3 +551,75 @@ fn from_home_the_quit_dialog_restores_the_open_incident_not_the_selection() {
         }]
     );
 }
+
+mod window_step {
+    use super::*;
+
+    #[test]
+    fn enter_prepares_the_window_and_one_confirmation_runs_it() {
+        let mut app = on_checklist(window_view(&window_ready()), at(9, 4, 40));
+        assert_eq!(
+            update(&mut app, key(KeyCode::Enter)),
+            vec![Command::PrepareWindow {
+                incident: "INC-42".into()
+            }]
+        );
+        let confirm = crate::tui::adapt::window_confirm(&window_plan());
+        update(&mut app, Msg::WindowReady(Box::new(confirm.clone())));
+        assert_eq!(
+            app.overlay,
+            Some(Overlay::Confirm(Confirm::Window(Box::new(confirm))))
+        );
+        // Esc cancels: nothing runs.
+        assert!(update(&mut app, key(KeyCode::Esc)).is_empty());
+        assert_eq!(app.overlay, None);
+        update(&mut app, key(KeyCode::Enter));
+        let confirm = crate::tui::adapt::window_confirm(&window_plan());
+        update(&mut app, Msg::WindowReady(Box::new(confirm)));
+        assert_eq!(
+            update(&mut app, key(KeyCode::Enter)),
+            vec![Command::RunWindow(Box::new(window_plan()))]
+        );
+        assert!(app.in_flight.is_some());
+    }
+
+    #[test]
+    fn a_rejected_push_warns_sanitised_and_enter_offers_the_follow_up_window() {
+        let mut app = on_checklist(window_view(&window_ran("push_rejected")), at(9, 5, 2));
+        update(&mut app, Msg::WindowDone(window_result(false)));
+        let status = app.status.as_ref().unwrap();
+        assert!(status.danger);
+        assert!(
+            status.text.contains("glass closed again after 0.412 s"),
+            "{}",
+            status.text
+        );
+        let Some(Output::Window(result)) = &app.output else {
+            panic!("the window's result is shown: {:?}", app.output);
+        };
+        assert!(result.remote.lines.iter().all(|l| !l.contains('\u{1b}')));
+        // The window step failed, so it is current again: Enter prepares a follow-up.
+        let view = app.checklist.as_ref().unwrap();
+        assert_eq!(view.progress.current, Some(3));
+        assert_eq!(
+            update(&mut app, key(KeyCode::Enter)),
+            vec![Command::PrepareWindow {
+                incident: "INC-42".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_landed_window_moves_on_to_watching_the_deploy() {
+        let mut app = on_checklist(window_view(&window_ran("pushed")), at(9, 5, 2));
+        update(&mut app, Msg::WindowDone(window_result(true)));
+        assert!(!app.status.as_ref().unwrap().danger);
+        assert_eq!(
+            update(&mut app, key(KeyCode::Enter)),
+            vec![Command::CompleteStep {
+                incident: "INC-42".into(),
+                step: 4
+            }]
+        );
+    }
+}

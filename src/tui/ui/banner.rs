@@ -52,9 +52,20 @@ fn glass_open_lines(
             " ",
             width,
         ),
-        None => fit_pieces(
-            vec![
-                Piece::kept("⚠ GLASS OPEN".into()),
+        None => {
+            let open_for = clock_text(app.now - w.opened_at);
+            // With separate activate/push/restore steps the glass stays open while people
+            // work, so how long it has been open is never left out.
+            let (head, tail) = if c.runbook.one_shot_window() {
+                (
+                    "⚠ GLASS OPEN".to_owned(),
+                    Some(Piece::dropped(1, format!("· open for {open_for}"))),
+                )
+            } else {
+                (format!("⚠ GLASS OPEN {open_for}"), None)
+            };
+            let mut pieces = vec![
+                Piece::kept(head),
                 Piece::dropped(
                     2,
                     format!(
@@ -64,14 +75,10 @@ fn glass_open_lines(
                     ),
                 ),
                 Piece::kept(countdown),
-                Piece::dropped(
-                    1,
-                    format!("· open for {}", clock_text(app.now - w.opened_at)),
-                ),
-            ],
-            " ",
-            width,
-        ),
+            ];
+            pieces.extend(tail);
+            fit_pieces(pieces, " ", width)
+        }
     };
     let keys = if app.screen == Screen::Review {
         "Esc, then x extend · R restore now"

@@ -7,7 +7,7 @@ use crate::runbook::StepKind;
 use crate::text::sanitize_line;
 use crate::tui::app::{App, ChecklistPane, Output};
 use crate::tui::theme::Theme;
-use crate::tui::view::{ChecklistView, RestoreView};
+use crate::tui::view::{ChecklistView, RestoreView, WindowResult};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -185,7 +185,7 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, title: &str) {
                 c.runbook
                     .steps
                     .iter()
-                    .position(|s| s.kind == StepKind::Activate)
+                    .position(|s| matches!(s.kind, StepKind::Activate | StepKind::Window))
             });
             let head = match activate {
                 Some(index) => format!(
@@ -218,6 +218,7 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, title: &str) {
             lines
         }
         Some(Output::Restore(view)) => restore_lines(view, t),
+        Some(Output::Window(result)) => window_result_lines(result, t),
         Some(Output::Failure {
             effect,
             error,
@@ -235,6 +236,42 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, title: &str) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// What the window did: its length, the remote's answer, the restore, what comes next.
+fn window_result_lines(result: &WindowResult, t: &Theme) -> Vec<Line<'static>> {
+    let length = result.length.as_deref().unwrap_or("unknown");
+    let mut lines = vec![Line::styled(
+        format!(
+            "Window {} — the glass was open {length}, now closed.",
+            result.number
+        ),
+        t.title(),
+    )];
+    let (head, style) = if result.remote.accepted {
+        ("Push accepted. The remote said:", t.good())
+    } else {
+        (
+            "Push REJECTED (the glass is already closed). The remote said:",
+            t.danger(),
+        )
+    };
+    lines.push(Line::styled(head, style));
+    lines.extend(
+        result
+            .remote
+            .lines
+            .iter()
+            .map(|l| Line::raw(format!("remote: {}", sanitize_line(l)))),
+    );
+    lines.extend(restore_lines(&result.restore, t));
+    lines.extend(
+        result
+            .next
+            .iter()
+            .map(|n| Line::styled(format!("Next: {}", sanitize_line(n)), t.title())),
+    );
+    lines
 }
 
 /// The restore report: verified read-back, or the differences, the drift table and advice.

@@ -6,7 +6,7 @@ use crate::text::sanitize_line;
 use crate::tui::app::{App, Confirm, Overlay};
 use crate::tui::keymap;
 use crate::tui::keys::screen_scope;
-use crate::tui::view::{PlanView, PushView};
+use crate::tui::view::{PlanView, PushView, WindowConfirm};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -24,6 +24,11 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, app: &App) {
         Overlay::Confirm(Confirm::Push(push)) => {
             (" Push these commits? ", push_lines(app, push), 100)
         }
+        Overlay::Confirm(Confirm::Window(window)) => (
+            " Open the glass, push and restore? ",
+            window_lines(app, window),
+            100,
+        ),
         Overlay::ExtendPrompt { reason, error } => (
             " Extend the lease ",
             extend_lines(app, reason, error.as_deref()),
@@ -106,6 +111,36 @@ fn push_lines(app: &App, push: &PushView) -> Vec<Line<'static>> {
     lines.push(Line::from(vec![
         Span::styled(" Enter", t.key()),
         Span::raw(" pushes   "),
+        Span::styled("Esc", t.key()),
+        Span::raw(" cancels"),
+    ]));
+    lines
+}
+
+/// The window's one confirmation: the plan, then the commits, then what Enter does.
+fn window_lines(app: &App, window: &WindowConfirm) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = plan_lines(app, &window.plan);
+    lines.pop();
+    let mut push = push_lines(app, &window.push);
+    push.pop();
+    lines.extend(push);
+    if window.number > 1 {
+        lines.push(Line::styled(
+            format!(
+                "Follow-up window {}: the same snapshot is restored afterwards.",
+                window.number
+            ),
+            t.title(),
+        ));
+    }
+    lines.push(Line::raw(format!(
+        "The glass closes the instant the push is answered (lease at most {}).",
+        clock_text(window.lease)
+    )));
+    lines.push(Line::from(vec![
+        Span::styled(" Enter", t.key()),
+        Span::raw(" opens the glass, pushes, restores and verifies   "),
         Span::styled("Esc", t.key()),
         Span::raw(" cancels"),
     ]));
