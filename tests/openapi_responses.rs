@@ -539,6 +539,108 @@ async fn reads(world: &World) {
     .await;
 }
 
+/// The rest of what a reviewer and an administrator do: review the retro pull request, read
+/// each protection part, replace a protection and a ruleset, move and delete a ref.
+async fn reviews_and_administration(world: &World) {
+    let pulls = ok(world, "dev", "GET", "/repos/acme/api/pulls", None).await;
+    let n = pulls[0]["number"]
+        .as_u64()
+        .expect("the review opened a pull request");
+    let reviews = format!("/repos/acme/api/pulls/{n}/reviews");
+    ok(
+        world,
+        "reviewer",
+        "POST",
+        &reviews,
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    ok(world, "dev", "GET", &reviews, None).await;
+    ok(
+        world,
+        "dev",
+        "GET",
+        &format!("/repos/acme/api/pulls/{n}"),
+        None,
+    )
+    .await;
+    ok(
+        world,
+        "dev",
+        "GET",
+        &format!("/repos/acme/api/issues/{n}"),
+        None,
+    )
+    .await;
+    let protection = "/repos/acme/api/branches/main/protection";
+    for part in [
+        "/required_status_checks",
+        "/required_status_checks/contexts",
+        "/required_pull_request_reviews",
+        "/enforce_admins",
+        "/required_signatures",
+    ] {
+        ok(
+            world,
+            "commander",
+            "GET",
+            &format!("{protection}{part}"),
+            None,
+        )
+        .await;
+    }
+    let put = json!({
+        "required_status_checks": {"strict": true, "checks": [{"context": "ci"}]},
+        "enforce_admins": true,
+        "required_pull_request_reviews": {"required_approving_review_count": 1},
+        "restrictions": {"users": ["commander"], "teams": ["sre"]},
+    });
+    ok(world, "commander", "PUT", protection, Some(put)).await;
+    ok(
+        world,
+        "commander",
+        "GET",
+        &format!("{protection}/restrictions"),
+        None,
+    )
+    .await;
+    ok(
+        world,
+        "commander",
+        "GET",
+        &format!("{protection}/restrictions/users"),
+        None,
+    )
+    .await;
+    ok(
+        world,
+        "commander",
+        "GET",
+        &format!("{protection}/restrictions/teams"),
+        None,
+    )
+    .await;
+    ok(
+        world,
+        "commander",
+        "PUT",
+        "/repos/acme/web/rulesets/101",
+        Some(json!({"enforcement": "active"})),
+    )
+    .await;
+    let main = world.head();
+    let before = "/repos/acme/api/git/refs/heads/breakglass/INC-1/before";
+    ok(
+        world,
+        "commander",
+        "PATCH",
+        before,
+        Some(json!({"sha": main, "force": true})),
+    )
+    .await;
+    ok(world, "commander", "DELETE", before, None).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_of_a_whole_run_carries_githubs_required_members() {
     let doc = fixture();
@@ -547,6 +649,7 @@ async fn every_answer_of_a_whole_run_carries_githubs_required_members() {
     break_glass_and_review(&world).await;
     issues_labels_and_comments(&world).await;
     reads(&world).await;
+    reviews_and_administration(&world).await;
 
     let responses = world.sandbox.recorded_responses();
     let findings = check(&doc, &responses);

@@ -724,6 +724,43 @@ async fn readers_comment_and_open_issues_but_change_only_their_own() {
         .status,
         200
     );
+    // Triage is enough to close, label and assign another person's issue, not to edit
+    // the repository's labels.
+    let triage = as_user(
+        &sb,
+        "commander",
+        "PUT",
+        &format!("{REPO}/collaborators/reviewer"),
+        Some(json!({"permission": "triage"})),
+    )
+    .await;
+    assert_eq!(triage.status, 204);
+    let triaged = as_user(&sb, "reviewer", "PATCH", &format!("{REPO}/issues/{theirs}"),
+        Some(json!({"state": "closed", "labels": ["breakglass", "sev1"], "assignees": ["commander"]}))).await;
+    assert_eq!(triaged.status, 200);
+    assert_eq!(names(&triaged.json()["labels"]), ["breakglass", "sev1"]);
+    assert_eq!(triaged.json()["assignee"]["login"], "commander");
+    let stranger = as_user(
+        &sb,
+        "reviewer",
+        "PATCH",
+        &format!("{REPO}/issues/{theirs}"),
+        Some(json!({"assignees": ["ghost"]})),
+    )
+    .await;
+    assert_eq!(stranger.status, 422);
+    assert_eq!(
+        as_user(
+            &sb,
+            "reviewer",
+            "POST",
+            &format!("{REPO}/labels"),
+            Some(json!({"name": "y"}))
+        )
+        .await
+        .status,
+        403
+    );
     // Whoever cannot read the repository does not see it at all.
     assert_eq!(
         as_user(

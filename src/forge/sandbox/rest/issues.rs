@@ -4,8 +4,8 @@
 //! Labels live in `labels`, comments in `comments`.
 //!
 //! Anyone who can read may open an issue; editing another person's needs triage, and
-//! labels or assignees are set only by those with push access (silently dropped
-//! otherwise, as GitHub documents). Text is sanitised before it is stored.
+//! labels or assignees are set only by triagers and above (silently dropped otherwise, as
+//! GitHub documents for those without the right). Text is sanitised before it is stored.
 
 use super::Cx;
 use super::comments::{self, time};
@@ -195,8 +195,8 @@ fn create(cx: &mut Cx, index: usize) -> Answer {
         _ => return Err(Reply::validation_failed("Issue", "title", "missing_field")),
     };
     let author = cx.caller()?.login.clone();
-    let pusher = cx.repo_role_at_least(index, Permission::Write).is_ok();
-    let (labels, assignees) = if pusher {
+    let triager = cx.repo_role_at_least(index, Permission::Triage).is_ok();
+    let (labels, assignees) = if triager {
         let names = strings(&body["labels"]);
         (
             labels::ensure(cx, index, &names),
@@ -301,13 +301,13 @@ fn update(cx: &mut Cx, index: usize, number: u64) -> Answer {
     }
     let body = cx.body()?;
     let (state, reason) = state_change(&body)?;
-    let pusher = cx.repo_role_at_least(index, Permission::Write).is_ok();
+    let triager = cx.repo_role_at_least(index, Permission::Triage).is_ok();
     let labels = match body.get("labels") {
-        Some(v) if pusher => Some(labels::ensure(cx, index, &strings(v))),
+        Some(v) if triager => Some(labels::ensure(cx, index, &strings(v))),
         _ => None,
     };
     let assignees = match body.get("assignees") {
-        Some(v) if pusher => Some(assignable(cx, index, v)?),
+        Some(v) if triager => Some(assignable(cx, index, v)?),
         _ => None,
     };
     let now = cx.now;

@@ -76,8 +76,8 @@ pub fn ensure(cx: &mut Cx, index: usize, names: &[String]) -> Vec<String> {
     out
 }
 
-/// The issue's labels as GitHub lists them.
-fn issue_labels_json(cx: &Cx, index: usize, names: &[String]) -> Vec<Value> {
+/// An issue's labels (by name) as GitHub lists them.
+pub fn labels_of(cx: &Cx, index: usize, names: &[String]) -> Vec<Value> {
     let repo = &cx.state.repos[index];
     let full = repo.full_name();
     names
@@ -85,10 +85,6 @@ fn issue_labels_json(cx: &Cx, index: usize, names: &[String]) -> Vec<Value> {
         .filter_map(|n| repo.label(n))
         .map(|l| label_json(cx.base_url, &full, l))
         .collect()
-}
-
-pub fn labels_of(cx: &Cx, index: usize, names: &[String]) -> Vec<Value> {
-    issue_labels_json(cx, index, names)
 }
 
 /// `/repos/{o}/{r}/issues/{n}/labels[/{name}]`, once the issue is found at `at`.
@@ -99,7 +95,7 @@ pub fn on_issue(cx: &mut Cx, index: usize, at: usize, method: &str, rest: &[&str
     let current = cx.state.repos[index].issues[at].labels.clone();
     let updated = match (method, rest) {
         ("GET", []) => {
-            let all = issue_labels_json(cx, index, &current);
+            let all = labels_of(cx, index, &current);
             return Ok(page(cx, all));
         }
         ("POST", []) => {
@@ -127,7 +123,7 @@ pub fn on_issue(cx: &mut Cx, index: usize, at: usize, method: &str, rest: &[&str
         _ => return Err(Reply::not_found()),
     };
     set(cx, index, at, updated.clone());
-    Ok(Reply::ok(json!(issue_labels_json(cx, index, &updated))))
+    Ok(Reply::ok(json!(labels_of(cx, index, &updated))))
 }
 
 fn set(cx: &mut Cx, index: usize, at: usize, names: Vec<String>) {

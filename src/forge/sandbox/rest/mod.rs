@@ -174,12 +174,17 @@ pub fn account_json(base: &str, login: &str, id: u64, kind: &str) -> Value {
     })
 }
 
+/// GitHub's `team`: sandbox teams are top-level organisation teams.
 pub fn team_json(base: &str, org: &str, t: &TeamRecord) -> Value {
+    let api = format!("{base}/organizations/{org}/team/{}", t.id);
     json!({
         "id": t.id, "node_id": format!("T_sandbox{}", t.id), "slug": t.slug, "name": t.name,
+        "description": null, "type": "organization",
         "url": format!("{base}/orgs/{org}/teams/{}", t.slug),
         "html_url": format!("{base}/orgs/{org}/teams/{}", t.slug),
-        "permission": "push", "privacy": "closed",
+        "members_url": format!("{api}/members{{/member}}"),
+        "repositories_url": format!("{api}/repos"),
+        "permission": "push", "privacy": "closed", "parent": null,
     })
 }
 
