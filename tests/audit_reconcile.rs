@@ -609,3 +609,49 @@ fn ids(items: &Value) -> Vec<u64> {
         .map(|a| a["id"].as_u64().unwrap())
         .collect()
 }
+
+/// Branch edits through the REST API are activity too, as on GitHub.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_ref_edits_are_activity() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let admin = common::sandbox::client_as(&sandbox, "commander");
+    let head = sandbox
+        .branch_head(&common::sandbox::api(), "main")
+        .unwrap();
+    admin
+        .execute(&Request::post_create(
+            "/repos/acme/api/git/refs".into(),
+            json!({"ref": "refs/heads/side", "sha": head}),
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute(&Request::delete(
+            "/repos/acme/api/git/refs/heads/side".into(),
+        ))
+        .await
+        .unwrap();
+    let listed = admin
+        .get_all_pages(Request::get("/repos/acme/api/activity".into()).with_query("ref", "side"))
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str, &str)> = listed
+        .iter()
+        .map(|a| {
+            (
+                a["activity_type"].as_str().unwrap(),
+                a["before"].as_str().unwrap(),
+                a["after"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let zero = "0".repeat(40);
+    assert_eq!(
+        seen,
+        [
+            ("branch_deletion", head.as_str(), zero.as_str()),
+            ("branch_creation", zero.as_str(), head.as_str()),
+        ]
+    );
+    sandbox.shutdown().await;
+}

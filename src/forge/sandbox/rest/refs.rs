@@ -5,6 +5,7 @@
 //! Ref storage is `repo_git`'s; the rules are `policy`'s.
 
 use super::Cx;
+use super::{activity, rule_suites};
 use crate::forge::Permission;
 use crate::forge::sandbox::enforce::{RepoRules, pusher};
 use crate::forge::sandbox::policy::{self, PushFacts};
@@ -40,7 +41,7 @@ fn edit_error(err: RefEditError) -> Reply {
 
 /// Refuses a branch change the push policy would refuse, with its lines as the message.
 fn judge(
-    cx: &Cx,
+    cx: &mut Cx,
     index: usize,
     refname: &str,
     old: Oid,
@@ -61,6 +62,11 @@ fn judge(
         new,
         kind,
     };
+    // GitHub evaluates rulesets for API ref edits too, and keeps the suite.
+    if let Some(outcome) = rule_suites::evaluate(&rules, &who, &update, facts) {
+        let (owner, name) = (repo.owner.clone(), repo.name.clone());
+        rule_suites::record(cx.state, &owner, &name, &who, &update, outcome, cx.now);
+    }
     match policy::decide(&rules, &who, &update, facts) {
         Verdict::Allow { .. } => Ok(()),
         Verdict::Reject { remote_lines, .. } => {
@@ -71,6 +77,22 @@ fn judge(
             Err(Reply::unprocessable(&lines.join("\n")))
         }
     }
+}
+
+/// Records an applied ref edit as repository activity, as a push would be.
+fn record_applied(cx: &mut Cx, index: usize, refname: &str, old: Oid, new: Oid, kind: UpdateKind) {
+    let Some(caller) = cx.req.caller.clone() else {
+        return;
+    };
+    let repo = &cx.state.repos[index];
+    let (owner, name) = (repo.owner.clone(), repo.name.clone());
+    let update = RefUpdate {
+        refname: refname.to_owned(),
+        old,
+        new,
+        kind,
+    };
+    activity::record_push(cx.state, &owner, &name, &caller.login, &update, cx.now);
 }
 
 pub fn get(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
@@ -117,6 +139,7 @@ pub fn create(cx: &mut Cx, owner: &str, name: &str) -> Answer {
     let repo = &cx.state.repos[index];
     repo_git::create_ref(&cx.repo_path(repo), refname, sha).map_err(edit_error)?;
     cx.state.repos[index].pushed_at = Some(cx.now);
+    record_applied(cx, index, refname, Oid::ZERO_SHA1, new, UpdateKind::Create);
     let repo = &cx.state.repos[index];
     Ok(Reply::created(ref_json(
         cx.base_url,
@@ -152,6 +175,7 @@ pub fn update(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
     judge(cx, index, &refname, old, new, kind)?;
     repo_git::update_ref(&path, &refname, &sha, force).map_err(edit_error)?;
     cx.state.repos[index].pushed_at = Some(cx.now);
+    record_applied(cx, index, &refname, old, new, kind);
     let repo = &cx.state.repos[index];
     Ok(Reply::ok(ref_json(
         cx.base_url,
@@ -171,5 +195,6 @@ pub fn delete(cx: &mut Cx, owner: &str, name: &str, reference: &str) -> Answer {
         .ok_or_else(|| Reply::unprocessable("Reference does not exist"))?;
     judge(cx, index, &refname, old, Oid::ZERO_SHA1, UpdateKind::Delete)?;
     repo_git::delete_ref(&path, &refname).map_err(edit_error)?;
+    record_applied(cx, index, &refname, old, Oid::ZERO_SHA1, UpdateKind::Delete);
     Ok(Reply::no_content())
 }
