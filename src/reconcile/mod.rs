@@ -69,7 +69,7 @@ pub struct Reconciliation {
 }
 
 impl Reconciliation {
-    pub fn unaccounted(&self) -> impl Iterator<Item = &Bypass> {
+    pub fn unaccounted_bypasses(&self) -> impl Iterator<Item = &Bypass> {
         self.bypasses.iter().filter(|b| b.accounted_by.is_none())
     }
 
@@ -174,12 +174,11 @@ pub fn reconcile(record: &ForgeRecord, incidents: &[Incident]) -> Reconciliation
         since: record.since,
         pull_request_required_by: record.pull_request_required_by.clone(),
         unavailable: [
-            &record.activity.as_ref().err(),
-            &record.rule_suites.as_ref().err(),
+            record.activity.as_ref().map(drop),
+            record.rule_suites.as_ref().map(drop),
         ]
         .into_iter()
-        .flatten()
-        .map(|u| (*u).clone())
+        .filter_map(|read| read.err().cloned())
         .collect(),
         accounted: bypasses.len() - unaccounted,
         unaccounted,

@@ -120,7 +120,7 @@ fn a_push_an_incident_recorded_is_accounted_for_and_no_other() {
     assert_eq!(out.bypasses[0].accounted_by.as_deref(), Some("INC-42"));
     assert_eq!(out.bypasses[1].accounted_by, None);
     assert_eq!(
-        out.unaccounted()
+        out.unaccounted_bypasses()
             .map(|b| b.after.as_str())
             .collect::<Vec<_>>(),
         ["c"]
