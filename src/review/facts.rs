@@ -150,8 +150,14 @@ fn at(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// A length as people say it; under a minute to the tenth of a second, since a drill's
+/// window lasts well under one.
 fn length(duration: Duration) -> String {
-    crate::config::format_duration(duration)
+    if duration < Duration::minutes(1) {
+        format!("{:.1}s", duration.num_milliseconds().max(0) as f64 / 1000.0)
+    } else {
+        crate::config::format_duration(duration)
+    }
 }
 
 fn glass_fact(incident: &Incident, now: DateTime<Utc>) -> Fact {
@@ -422,8 +428,8 @@ mod tests {
             "- **Reason:** checkout 500s https://tickets.acme.dev/INC-42",
             "- **Ticket:** https://tickets.acme.dev/INC-42",
             // Activation intended at t(20), restored at t(70).
-            "- **Glass:** open 50s in total over 1 window(s)",
-            "  - opened 2026-01-01 09:00:20 UTC, closed 2026-01-01 09:01:10 UTC, open 50s",
+            "- **Glass:** open 50.0s in total over 1 window(s)",
+            "  - opened 2026-01-01 09:00:20 UTC, closed 2026-01-01 09:01:10 UTC, open 50.0s",
             "- **Commits:** 1 pushed to main",
             "  - bbbb Fix checkout timeouts — Dana <dana@acme.dev> (dana)",
             "- **Retroactive review:** #7 http://127.0.0.1/acme/api/pull/7, signed off by dana \
@@ -448,7 +454,7 @@ mod tests {
             steps
                 .items
                 .iter()
-                .any(|i| i.contains(": 10s against 30s — on time")),
+                .any(|i| i.contains(": 10.0s against 30.0s — on time")),
             "{:?}",
             steps.items
         );
