@@ -189,9 +189,25 @@ async fn run(
             Ok(vec![Msg::ReviewSubmitted])
         }
         Command::CheckSignOff { incident } => {
-            let c = connection_for(shared, &incident).await?;
-            let report = c.flow.check_sign_off(&incident).await?;
-            Ok(vec![Msg::SignOffChecked(report.summary(&incident))])
+            // The form was recorded either way; a session without the forge (`review
+            // --form` needs no token) says how to check later instead of failing.
+            let checked = match connection_for(shared, &incident).await {
+                Ok(c) => c
+                    .flow
+                    .check_sign_off(&incident)
+                    .await
+                    .map_err(Failure::from),
+                Err(failure) => Err(failure),
+            };
+            let line = match checked {
+                Ok(report) => report.summary(&incident),
+                Err(failure) => format!(
+                    "sign-off not checked ({}) — `breakglass review --incident {incident}` \
+                     checks it",
+                    failure.error
+                ),
+            };
+            Ok(vec![Msg::SignOffChecked(line)])
         }
         Command::Quit => Ok(Vec::new()),
     }
