@@ -50,6 +50,17 @@ fn restored_incident(id: &str) -> Vec<E> {
             deadline: chrono::Utc::now() + chrono::Duration::minutes(30),
             applied: json!({}),
         },
+        E::PushIntended {
+            old_sha: "aaaa".into(),
+            new_sha: "bbbb".into(),
+            commits: vec!["bbbb".into()],
+        },
+        E::Pushed {
+            old_sha: "aaaa".into(),
+            new_sha: "bbbb".into(),
+            commits: vec!["bbbb".into()],
+            remote_lines: vec![],
+        },
         E::RestoreIntended {
             trigger: RestoreTrigger::Operator,
         },
@@ -99,6 +110,17 @@ fn the_submitted_review_is_exported_as_markdown() {
     );
     let md = std::fs::read_to_string(&file).unwrap();
     assert!(md.starts_with("# Post-incident review: INC-1\n"), "{md}");
+    // The facts come first, from the audit log.
+    let facts = md.find("## Facts from the audit log").expect("facts");
+    assert!(facts < md.find("## Summary").unwrap(), "{md}");
+    for fact in [
+        "- **Commander:** commander (admin on the repository)",
+        "- **Ticket:** https://tickets.acme.dev/1",
+        "- **Commits:** 1 pushed to main",
+        "- **Glass closed by:** the commander (commander)",
+    ] {
+        assert!(md.contains(fact), "missing {fact:?} in {md}");
+    }
     assert!(
         md.contains("## Summary\n\nRolled back the checkout timeout"),
         "{md}"

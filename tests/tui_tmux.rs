@@ -238,8 +238,14 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
 
     // The retroactive review opens on the sandbox, then the lessons-learned form.
     tmux.keys(&["Enter"]);
-    let review = tmux.wait_for("Retroactive review opened: http://127.0.0.1:");
-    assert!(review.contains("Summary"), "{review}");
+    // The form's facts arrive from the log a moment later and push the sections down:
+    // wait for a whole frame rather than catch the redraw half-way.
+    let review = tmux.wait("the review form", |s| {
+        s.contains("Retroactive review opened: http://127.0.0.1:")
+            && s.contains("Summary")
+            && s.contains("Facts from the audit log")
+    });
+    assert!(review.contains("Commander: commander"), "{review}");
     tmux.wait_for("Where we got lucky");
     tmux.keys(&["-l", "Rehearsed the checkout outage"]);
     tmux.wait_for("Rehearsed the checkout outage");

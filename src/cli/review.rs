@@ -3,6 +3,7 @@
 //! no token needed); or that form as Markdown (`--export FILE`).
 
 use super::steps::{self, IncidentArgs};
+use crate::flow::{ChainState, LedgerView, awaits_review};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -36,4 +37,33 @@ pub async fn run(args: ReviewArgs) -> anyhow::Result<u8> {
     }
     let incident = steps::open_review(args.target).await?;
     super::tui::review_form(Some(incident)).await
+}
+
+/// The incident `breakglass review` means when no `--incident` is given: the one whose
+/// review is due or under way ([`awaits_review`], the one rule), oldest first when naming
+/// several. Refuses to guess when the log cannot be read or several are waiting.
+pub(super) fn incident_to_review(ledger: &LedgerView) -> anyhow::Result<String> {
+    if let ChainState::Unreadable { why } = &ledger.chain {
+        anyhow::bail!(
+            "the audit log cannot be read: {why} — run `breakglass audit verify`, or pass \
+             --incident ID"
+        );
+    }
+    let mut waiting: Vec<_> = ledger
+        .incidents
+        .iter()
+        .filter(|i| awaits_review(i))
+        .collect();
+    waiting.sort_by_key(|i| i.declared_at);
+    match waiting.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => anyhow::bail!("no restored incident awaits its review; pass --incident ID"),
+        many => anyhow::bail!(
+            "several incidents await their review ({}); pass --incident ID",
+            many.iter()
+                .map(|i| i.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }

@@ -5,7 +5,7 @@ use super::connect::{ActsOn, ForgeArgs, connect, connect_as, recover_and_report}
 use super::exit;
 use super::steps::print_json;
 use crate::config::ConfigOverrides;
-use crate::flow::is_in_progress;
+use crate::flow::{Flow, OutstandingReview, is_in_progress, outstanding_reviews};
 use crate::incident::{Incident, RESTORE_RETRY, RestoreTrigger};
 use serde_json::json;
 
@@ -39,8 +39,10 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
     )
     .await?;
     let recovery = recover_and_report(&flow).await?;
+    let sign_off_problems = check_sign_offs(&flow).await;
     let now = flow.clock().now();
     let ledger = flow.ledger();
+    let reviews = outstanding_reviews(&ledger.incidents);
     let (open, attention): (Vec<&Incident>, Vec<&Incident>) = ledger
         .incidents
         .iter()
@@ -68,6 +70,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
             "open": open.iter().map(view).collect::<Vec<_>>(),
             "needs_attention": attention.iter().map(view).collect::<Vec<_>>(),
             "unreadable": ledger.unreadable.iter().map(|u| format!("incident {}: {}", u.id, u.why)).collect::<Vec<_>>(),
+            "reviews_outstanding": reviews.iter().map(|r| json!({
+                "id": r.id, "repo": r.repo, "branch": r.branch, "since": r.since,
+                "waiting_seconds": r.waiting(now).num_seconds(), "pr_url": r.pr_url,
+            })).collect::<Vec<_>>(),
+            "sign_off_problems": sign_off_problems,
             "chain": ledger.chain,
         }));
     } else {
@@ -97,6 +104,12 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 incident.id, incident.phase
             );
         }
+        for line in review_lines(&reviews, now) {
+            println!("{line}");
+        }
+        for problem in &sign_off_problems {
+            eprintln!("warning: {problem}");
+        }
     }
     let failed = recovery.needs_attention()
         || !failing.is_empty()
@@ -106,6 +119,50 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// Checks on the forge every outstanding review this session's forge holds, so a review
+/// approved since the last run is signed off (and leaves the list) now. A check that
+/// fails is said, never fatal: `status` must still show the open glass.
+async fn check_sign_offs(flow: &Flow) -> Vec<String> {
+    let mut problems = Vec::new();
+    for review in outstanding_reviews(&flow.ledger().incidents) {
+        let on_this_forge = flow
+            .ledger()
+            .incident(&review.id)
+            .and_then(|i| i.api_url.as_deref())
+            .is_none_or(|bound| crate::flow::same_forge(bound, &flow.api_url()));
+        if review.pr_url.is_none() || !on_this_forge {
+            continue;
+        }
+        if let Err(e) = flow.check_sign_off(&review.id).await {
+            problems.push(format!(
+                "incident {}: the review's sign-off could not be checked: {e}",
+                review.id
+            ));
+        }
+    }
+    problems
+}
+
+/// "REVIEW OUTSTANDING: INC-7 acme/api main, waiting 2h 5m — <PR>", oldest first.
+fn review_lines(reviews: &[OutstandingReview], now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    reviews
+        .iter()
+        .map(|r| {
+            let whither = match &r.pr_url {
+                Some(url) => format!("approve {url}"),
+                None => format!("open it with `breakglass review --incident {}`", r.id),
+            };
+            format!(
+                "REVIEW OUTSTANDING: {} {} {}, waiting {} — {whither}",
+                r.id,
+                r.repo,
+                r.branch,
+                crate::config::format_duration(r.waiting(now))
+            )
+        })
+        .collect()
 }
 
 pub async fn watchdog(args: WatchdogArgs) -> anyhow::Result<u8> {

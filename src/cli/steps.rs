@@ -278,32 +278,22 @@ pub async fn open_review(args: IncidentArgs) -> anyhow::Result<String> {
     flow.set_reviewers(args.reviewers.clone());
     let id = match args.incident.as_deref() {
         Some(id) => id.to_owned(),
-        None => latest_restored(&flow)?,
+        None => super::review::incident_to_review(&flow.ledger())?,
     };
-    let report = flow.open_review(&id).await?;
+    let report = flow.open_review_and_check_sign_off(&id).await?;
     if args.json {
         print_json(&report);
     } else {
         println!("incident {id}: retroactive review open: {}", report.pr_url);
         println!("diff: {} → {}", report.after_ref, report.before_ref);
+        if let Some(sign_off) = &report.sign_off {
+            println!("{}", sign_off.summary(&id));
+        }
         for warning in &report.warnings {
             eprintln!("warning: {warning}");
         }
     }
     Ok(id)
-}
-
-/// The most recent restored incident without a review, for `review` without `--incident`.
-fn latest_restored(flow: &Flow) -> anyhow::Result<String> {
-    let waiting = flow.ledger().candidates(crate::flow::awaits_review)?;
-    match waiting.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => anyhow::bail!("no restored incident awaits its review; pass --incident ID"),
-        many => anyhow::bail!(
-            "several incidents await their review ({}); pass --incident ID",
-            many.join(", ")
-        ),
-    }
 }
 
 pub fn print_restore(json: bool, outcome: &RestoreOutcome) {

@@ -8,12 +8,11 @@ use super::exit;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
 use crate::drill::{Finished, Rehearsal, RehearsalSetup};
-use crate::flow::{ChainState, LedgerView};
-use crate::incident::Phase;
+use crate::flow::LedgerView;
 use crate::paths::Paths;
 use crate::runbook::Runbook;
 use crate::tui::effects::setup::{config_validator, declare_defaults};
-use crate::tui::effects::{DrillSession, FlowEffects, RealForge, form_for_export};
+use crate::tui::effects::{DrillSession, FlowEffects, RealForge, facts_for, form_for_export};
 use crate::tui::update::open_review;
 use crate::tui::{App, Msg, Theme, run, update};
 use std::path::{Path, PathBuf};
@@ -76,7 +75,7 @@ pub async fn review_form(incident: Option<String>) -> anyhow::Result<u8> {
     let operator = Operator::load()?;
     let id = match incident {
         Some(id) => id,
-        None => awaiting_review(&LedgerView::read(&operator.paths.audit_log()))?,
+        None => super::review::incident_to_review(&LedgerView::read(&operator.paths.audit_log()))?,
     };
     let mut app = operator.app();
     let load = open_review(&mut app, id);
@@ -194,34 +193,24 @@ fn print_drill_outcome(finished: &Finished) {
     }
 }
 
-/// The newest incident whose glass is closed again and whose review is due or under way.
-fn awaiting_review(ledger: &LedgerView) -> anyhow::Result<String> {
-    if let ChainState::Unreadable { why } = &ledger.chain {
-        anyhow::bail!(
-            "the audit log cannot be read: {why} — run `breakglass audit verify`, or pass \
-             --incident ID"
-        );
-    }
-    ledger
-        .incidents
-        .iter()
-        .filter(|i| matches!(i.phase, Phase::Restored | Phase::Drift | Phase::Reviewed))
-        .max_by_key(|i| i.declared_at)
-        .map(|i| i.id.clone())
-        .ok_or_else(|| anyhow::anyhow!("no restored incident to review; pass --incident ID"))
-}
-
 /// `breakglass review --export FILE [--incident ID]`: the review as Markdown — the
 /// submitted form from the audit log, else the saved draft.
 pub fn export_review(incident: Option<String>, file: &Path) -> anyhow::Result<u8> {
     let paths = Paths::from_env()?;
     let id = match incident {
         Some(id) => id,
-        None => awaiting_review(&LedgerView::read(&paths.audit_log()))?,
+        None => super::review::incident_to_review(&LedgerView::read(&paths.audit_log()))?,
     };
     let form =
         form_for_export(&paths, &id).map_err(|f| anyhow::anyhow!("{} — {}", f.error, f.advice))?;
-    std::fs::write(file, form.to_markdown()).map_err(|e| {
+    // The facts are timed against the runbook the operator's configuration names when it
+    // is the incident's; a broken configuration only costs the runbook, not the export.
+    let configured = Config::load(&paths, &ConfigOverrides::default())
+        .ok()
+        .and_then(|config| config.runbook(&paths).ok())
+        .unwrap_or_else(Runbook::default_github);
+    let facts = facts_for(&paths, &configured, &id, SystemClock.now());
+    std::fs::write(file, form.to_markdown_with_facts(facts.as_ref())).map_err(|e| {
         anyhow::anyhow!(
             "cannot write {}: {e} — choose a writable path",
             file.display()
@@ -234,7 +223,7 @@ pub fn export_review(incident: Option<String>, file: &Path) -> anyhow::Result<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::UnreadableIncident;
+    use crate::flow::{ChainState, UnreadableIncident};
 
     fn unreadable_log() -> LedgerView {
         LedgerView {
@@ -255,7 +244,9 @@ mod tests {
             lines[0].contains("AUDIT LOG UNREADABLE: the lock was held for 10 s"),
             "{lines:?}"
         );
-        let refused = awaiting_review(&unreadable_log()).unwrap_err().to_string();
+        let refused = super::super::review::incident_to_review(&unreadable_log())
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             refused,
             "the audit log cannot be read: the lock was held for 10 s — run `breakglass audit \

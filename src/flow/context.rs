@@ -274,12 +274,6 @@ pub fn is_in_progress(incident: &Incident) -> bool {
     incident.glass_possibly_open() || matches!(incident.phase, Phase::Declared | Phase::Preflighted)
 }
 
-/// Restored with a push landed, so its retroactive review is due.
-pub fn awaits_review(incident: &Incident) -> bool {
-    use crate::incident::Phase;
-    matches!(incident.phase, Phase::Restored | Phase::Drift) && !incident.pushes.is_empty()
-}
-
 /// The GitHub forge for `api_url` with `token`; mutations are spaced as GitHub asks,
 /// except on loopback (a sandbox forge has no secondary rate limits).
 pub fn github_forge(

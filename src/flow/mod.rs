@@ -31,9 +31,7 @@ pub use activate::ActivationReport;
 pub use binding::{
     ForgeConnector, connect_forge, forge_for, incident_named, normalised, read_ledger, same_forge,
 };
-pub use context::{
-    Flow, FlowOptions, FlowSetup, FlowSleeper, awaits_review, github_forge, is_in_progress,
-};
+pub use context::{Flow, FlowOptions, FlowSetup, FlowSleeper, github_forge, is_in_progress};
 pub use declare::Declaration;
 pub use error::FlowError;
 pub use ledger::{ChainState, LedgerView, UnreadableIncident};
@@ -42,5 +40,7 @@ pub use preflight::PreflightReport;
 pub use push::PushReport;
 pub use recovery::{OpenLease, RecoveryReport};
 pub use restore::RestoreOutcome;
-pub use review::ReviewReport;
+pub use review::{
+    OutstandingReview, ReviewReport, SignOffReport, awaits_review, outstanding_reviews,
+};
 pub use window::{WindowPlan, WindowReport, WindowRequests};

@@ -8,7 +8,9 @@ use super::error::FlowError;
 use super::preflight::repo_of;
 use crate::forge::github::Marker;
 use crate::forge::port::CommitStatus;
-use crate::incident::{Incident, IncidentEvent, Phase};
+use crate::incident::{Incident, IncidentEvent, Phase, ReviewedCommit};
+use crate::review::signoff::{SignOff, decide};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// The status context set on the pushed commit until the review is done.
@@ -25,9 +27,157 @@ pub struct ReviewReport {
     pub reviewers: Vec<String>,
     /// Problems that did not stop the review (a reviewer the forge refused, the status).
     pub warnings: Vec<String>,
+    /// Where the sign-off stands, when it was checked.
+    pub sign_off: Option<SignOffReport>,
+}
+
+/// The one rule for "awaiting review": the glass is closed again, a push landed, and the
+/// review is not signed off yet (a signed-off incident is closed).
+pub fn awaits_review(incident: &Incident) -> bool {
+    matches!(
+        incident.phase,
+        Phase::Restored | Phase::Drift | Phase::Reviewed
+    ) && !incident.pushes.is_empty()
+}
+
+/// An incident whose review is outstanding, and since when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutstandingReview {
+    pub id: String,
+    pub repo: String,
+    pub branch: String,
+    /// When the glass closed: from then on the review is due.
+    pub since: DateTime<Utc>,
+    /// The retroactive review's address once it is open.
+    pub pr_url: Option<String>,
+}
+
+impl OutstandingReview {
+    /// How long the review has been waiting at `now`.
+    pub fn waiting(&self, now: DateTime<Utc>) -> Duration {
+        (now - self.since).max(Duration::zero())
+    }
+}
+
+/// The real incidents among `incidents` whose review is outstanding, oldest first. Drills
+/// are left out: their sandbox forge ends with the drill, so nobody could ever approve
+/// their review, and a list that never empties teaches people to ignore it.
+pub fn outstanding_reviews(incidents: &[Incident]) -> Vec<OutstandingReview> {
+    let mut due: Vec<OutstandingReview> = incidents
+        .iter()
+        .filter(|i| !i.drill && awaits_review(i))
+        .map(|i| {
+            let since = i.restore.restored_at.unwrap_or(i.updated_at);
+            OutstandingReview {
+                id: i.id.clone(),
+                repo: i.repo.clone(),
+                branch: i.branch.clone(),
+                since,
+                pr_url: i.review.pull_request.as_ref().map(|pr| pr.url.clone()),
+            }
+        })
+        .collect();
+    due.sort_by(|a, b| (a.since, &a.id).cmp(&(b.since, &b.id)));
+    due
+}
+
+/// Where the sign-off of a review stands after a check against the forge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SignOffReport {
+    /// No retroactive review is open yet, so there is nothing to approve.
+    NotOpened,
+    /// Still waiting; `why` is what the status on the forge says.
+    Pending { why: String },
+    /// Signed off by `reviewer` (now, or earlier).
+    SignedOff { reviewer: String },
 }
 
 impl Flow {
+    /// Checks the retroactive review of incident `id` on the forge: sets the
+    /// `breakglass/retro-review` status to say what it waits for, or, once someone other
+    /// than the commander and the commits' authors approved and the form is submitted,
+    /// records `review_signed_off` (which closes the incident) and turns the status green.
+    pub async fn check_sign_off(&self, id: &str) -> Result<SignOffReport, FlowError> {
+        let incident = self.recorder.load(id)?;
+        self.check_bound(&incident)?;
+        let Some(pr) = incident.review.pull_request.clone() else {
+            return Ok(SignOffReport::NotOpened);
+        };
+        let repo = repo_of(&incident)?;
+        let (before_sha, after_sha) = shas(&incident)?;
+        if let Some(signed) = &incident.review.signed_off {
+            // Said again in case the status was lost after the sign-off was recorded.
+            self.set_review_status(
+                &incident,
+                &after_sha,
+                &signed_off_status(&signed.reviewer, &pr.url),
+            )
+            .await?;
+            return Ok(SignOffReport::SignedOff {
+                reviewer: signed.reviewer.clone(),
+            });
+        }
+        let reviews = self
+            .forge
+            .pull_reviews(&repo, pr.number)
+            .await
+            .map_err(FlowError::forge("reading the review's approvals"))?;
+        let comparison = self
+            .forge
+            .compare(&repo, &before_sha, &after_sha)
+            .await
+            .map_err(FlowError::forge("reading the pushed commits' authors"))?;
+        let decision = decide(
+            &incident.declared_by,
+            &comparison.details,
+            &reviews,
+            incident.review.submitted_at.is_some(),
+        );
+        match decision {
+            SignOff::Pending { why } => {
+                let status = review_status("pending", why.clone(), &pr.url);
+                self.set_review_status(&incident, &after_sha, &status)
+                    .await?;
+                Ok(SignOffReport::Pending { why })
+            }
+            SignOff::SignedOff { reviewer } => {
+                {
+                    let _lock = self.lock(id)?;
+                    let now = self.recorder.load(id)?;
+                    if now.review.signed_off.is_none() {
+                        self.recorder.record(
+                            id,
+                            &IncidentEvent::ReviewSignedOff {
+                                reviewer: reviewer.clone(),
+                            },
+                        )?;
+                    }
+                }
+                self.set_review_status(
+                    &incident,
+                    &after_sha,
+                    &signed_off_status(&reviewer, &pr.url),
+                )
+                .await?;
+                Ok(SignOffReport::SignedOff { reviewer })
+            }
+        }
+    }
+
+    async fn set_review_status(
+        &self,
+        incident: &Incident,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> Result<(), FlowError> {
+        let repo = repo_of(incident)?;
+        self.forge
+            .set_commit_status(&repo, sha, status)
+            .await
+            .map_err(FlowError::forge("setting the retroactive review's status"))
+    }
+
     /// Opens (or finds) the retroactive review of what incident `id` pushed.
     pub async fn open_review(&self, id: &str) -> Result<ReviewReport, FlowError> {
         let _lock = self.lock(id)?;
@@ -41,6 +191,7 @@ impl Flow {
                 after_ref: pr.after_ref.clone(),
                 reviewers: Vec::new(),
                 warnings: Vec::new(),
+                sign_off: None,
             });
         }
         if !matches!(
@@ -84,6 +235,16 @@ impl Flow {
             .cloned()
             .collect();
         let mut warnings = Vec::new();
+        let commits = match self.forge.compare(&repo, &before_sha, &after_sha).await {
+            Ok(comparison) => comparison.details.iter().map(reviewed_commit).collect(),
+            Err(e) => {
+                warnings.push(format!(
+                    "reading the pushed commits' titles and authors failed ({e}); the \
+                     review's facts list their SHAs only"
+                ));
+                Vec::new()
+            }
+        };
         if !reviewers.is_empty()
             && let Err(e) = self
                 .forge
@@ -112,6 +273,7 @@ impl Flow {
                 pr_url: pr.html_url.clone(),
                 before_ref: before.clone(),
                 after_ref: after.clone(),
+                commits,
             },
         )?;
         Ok(ReviewReport {
@@ -122,8 +284,66 @@ impl Flow {
             after_ref: after,
             reviewers,
             warnings,
+            sign_off: None,
         })
     }
+
+    /// Opens (or finds) the retroactive review of incident `id`, then checks its sign-off
+    /// on the forge; a failed check is a warning, as the review itself is open.
+    pub async fn open_review_and_check_sign_off(
+        &self,
+        id: &str,
+    ) -> Result<ReviewReport, FlowError> {
+        let mut report = self.open_review(id).await?;
+        match self.check_sign_off(id).await {
+            Ok(sign_off) => report.sign_off = Some(sign_off),
+            Err(e) => report
+                .warnings
+                .push(format!("checking the sign-off failed: {e}")),
+        }
+        Ok(report)
+    }
+}
+
+impl SignOffReport {
+    /// One line for the operator.
+    pub fn summary(&self, id: &str) -> String {
+        match self {
+            SignOffReport::NotOpened => {
+                format!("incident {id}: no retroactive review is open yet")
+            }
+            SignOffReport::Pending { why } => format!("incident {id}: review pending — {why}"),
+            SignOffReport::SignedOff { reviewer } => {
+                format!("incident {id}: review signed off by {reviewer}; the incident is closed")
+            }
+        }
+    }
+}
+
+fn reviewed_commit(c: &crate::forge::port::ComparedCommit) -> ReviewedCommit {
+    let login = c
+        .author_login
+        .as_ref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    ReviewedCommit {
+        sha: c.sha.clone(),
+        title: c.title.clone(),
+        author: format!("{} <{}>{login}", c.author_name, c.author_email),
+    }
+}
+
+fn review_status(state: &str, description: String, pr_url: &str) -> CommitStatus {
+    CommitStatus {
+        state: state.into(),
+        context: REVIEW_STATUS_CONTEXT.into(),
+        description,
+        target_url: Some(pr_url.to_owned()),
+    }
+}
+
+fn signed_off_status(reviewer: &str, pr_url: &str) -> CommitStatus {
+    review_status("success", format!("Signed off by {reviewer}"), pr_url)
 }
 
 /// The pre-window SHA and the last pushed SHA.
@@ -155,4 +375,49 @@ fn pull_body(incident: &Incident) -> String {
         reason = incident.reason,
         commits = commits.join("\n"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::fixtures::{history_to, t};
+    use crate::incident::fold;
+
+    /// An incident `id` in `phase` whose glass closed at `restored` seconds.
+    pub(crate) fn incident(id: &str, phase: Phase, restored: i64, drill: bool) -> Incident {
+        let mut incident = fold(&history_to(phase)).unwrap();
+        incident.id = id.into();
+        incident.drill = drill;
+        incident.restore.restored_at = Some(t(restored));
+        incident
+    }
+
+    #[test]
+    fn outstanding_reviews_are_the_real_unsigned_ones_oldest_first() {
+        let incidents = [
+            incident("INC-3", Phase::Restored, 300, false),
+            incident("INC-1", Phase::Reviewed, 100, false),
+            incident("DRILL-1", Phase::Restored, 50, true),
+            incident("INC-0", Phase::Closed, 10, false),
+            incident("INC-2", Phase::Drift, 200, false),
+            incident("INC-9", Phase::Pushed, 20, false),
+        ];
+        let due = outstanding_reviews(&incidents);
+        let ids: Vec<&str> = due.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["INC-1", "INC-2", "INC-3"]);
+        assert_eq!(due[0].waiting(t(160)), Duration::seconds(60));
+        assert_eq!(
+            due[0].pr_url.as_deref(),
+            Some("http://127.0.0.1/acme/api/pull/7")
+        );
+        assert_eq!(due[1].pr_url, None);
+    }
+
+    #[test]
+    fn a_restore_without_a_push_has_nothing_to_review() {
+        let mut restored = incident("INC-5", Phase::Restored, 100, false);
+        assert!(awaits_review(&restored));
+        restored.pushes.clear();
+        assert!(!awaits_review(&restored));
+    }
 }

@@ -167,6 +167,31 @@ pub struct Comparison {
     pub behind_by: u64,
     /// The commits' SHAs, oldest first (at most 250 without paging).
     pub commits: Vec<String>,
+    /// The same commits with their titles and authors, for the review's facts and its
+    /// sign-off (an author's approval does not count).
+    pub details: Vec<ComparedCommit>,
+}
+
+/// One commit of a comparison as the forge describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedCommit {
+    pub sha: String,
+    /// The message's first line.
+    pub title: String,
+    /// The git author's name and email.
+    pub author_name: String,
+    pub author_email: String,
+    /// The forge account the author's email belongs to, when the forge knows one.
+    pub author_login: Option<String>,
+}
+
+/// One review of a pull request (forge-api §3.2 `pulls/list-reviews`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullReview {
+    /// The reviewer's login (empty when the account was deleted).
+    pub login: String,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+    pub state: String,
 }
 
 /// The flow holds a forge as `Arc<dyn Forge>`; this fails to compile if the trait stops
@@ -304,4 +329,8 @@ pub trait Forge: Send + Sync {
         base: &str,
         head: &str,
     ) -> Result<Comparison, ForgeError>;
+
+    /// Every review of pull request `number`, oldest first.
+    async fn pull_reviews(&self, repo: &RepoId, number: u64)
+    -> Result<Vec<PullReview>, ForgeError>;
 }

@@ -161,14 +161,34 @@ pub enum IncidentEvent {
         pr_url: String,
         before_ref: String,
         after_ref: String,
+        /// The pushed commits as the forge compared them (sha, title, author), so the
+        /// review's facts read from the log alone; absent in older logs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        commits: Vec<ReviewedCommit>,
     },
     /// The lessons-learned form was submitted.
     ReviewSubmitted { form: Value },
+    /// Someone other than the commander and the pushed commits' authors approved the
+    /// retroactive review on the forge after the form was submitted: the incident is over.
+    ReviewSignedOff {
+        /// The approving reviewer's forge login.
+        reviewer: String,
+    },
     /// The incident is over.
     Closed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+}
+
+/// A pushed commit as the retroactive review recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewedCommit {
+    pub sha: String,
+    /// The message's first line.
+    pub title: String,
+    /// The git author, `Name <email>`, with the forge login when the forge knew one.
+    pub author: String,
 }
 
 /// Every event kind, as written in the audit log's `kind` field.
@@ -190,6 +210,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "restore_failed",
     "review_opened",
     "review_submitted",
+    "review_signed_off",
     "closed",
 ];
 
@@ -232,6 +253,7 @@ impl IncidentEvent {
             IncidentEvent::RestoreFailed { .. } => "restore_failed",
             IncidentEvent::ReviewOpened { .. } => "review_opened",
             IncidentEvent::ReviewSubmitted { .. } => "review_submitted",
+            IncidentEvent::ReviewSignedOff { .. } => "review_signed_off",
             IncidentEvent::Closed { .. } => "closed",
         }
     }

@@ -94,9 +94,17 @@ pub fn sample(kind: &str) -> IncidentEvent {
             pr_url: "http://127.0.0.1/acme/api/pull/7".into(),
             before_ref: "breakglass/INC-42/before".into(),
             after_ref: "breakglass/INC-42/after".into(),
+            commits: vec![ReviewedCommit {
+                sha: "bbbb".into(),
+                title: "Fix checkout timeouts".into(),
+                author: "Dana <dana@acme.dev> (dana)".into(),
+            }],
         },
         "review_submitted" => E::ReviewSubmitted {
             form: json!({"summary": "checkout down 12 min"}),
+        },
+        "review_signed_off" => E::ReviewSignedOff {
+            reviewer: "dana".into(),
         },
         "closed" => E::Closed {
             note: Some("all good".into()),
@@ -183,7 +191,8 @@ pub fn path_to(phase: Phase) -> Vec<&'static str> {
             "restore_intended",
             "restored",
             "review_opened",
-            "closed",
+            "review_submitted",
+            "review_signed_off",
         ],
     };
     kinds.extend_from_slice(tail);

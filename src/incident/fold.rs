@@ -9,7 +9,7 @@ use super::phase::Phase;
 use super::retry::RESTORE_RETRY;
 use super::state::{
     Activation, Closing, DriftDecision, ExposureWindow, Incident, LeaseExtension, Preflight, Push,
-    PushRejection, RestoreAttempt, RestoreFailing, Review, ReviewPullRequest, StepTick,
+    PushRejection, RestoreAttempt, RestoreFailing, Review, ReviewPullRequest, SignOff, StepTick,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -345,6 +345,7 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
                 pr_url,
                 before_ref,
                 after_ref,
+                commits,
             },
             P::Restored | P::Drift | P::Reviewed,
         ) => {
@@ -359,6 +360,7 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
                 url: pr_url.clone(),
                 before_ref: before_ref.clone(),
                 after_ref: after_ref.clone(),
+                commits: commits.clone(),
             });
             P::Reviewed
         }
@@ -367,10 +369,36 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             incident.review.submitted_at = Some(ts);
             P::Reviewed
         }
+        (E::ReviewSignedOff { reviewer }, P::Reviewed) => {
+            if incident.review.pull_request.is_none() || incident.review.submitted_at.is_none() {
+                return Err(invalid(
+                    "a sign-off needs the retroactive review open and the lessons-learned form \
+                     submitted"
+                        .into(),
+                ));
+            }
+            incident.review.signed_off = Some(SignOff {
+                at: ts,
+                reviewer: reviewer.clone(),
+            });
+            incident.closed = Some(Closing {
+                at: ts,
+                actor,
+                note: Some(format!("review signed off by {reviewer}")),
+            });
+            P::Closed
+        }
         (
             E::Closed { note },
             P::Declared | P::Preflighted | P::Restored | P::Drift | P::Reviewed,
         ) => {
+            if !incident.pushes.is_empty() {
+                return Err(invalid(
+                    "a push landed, so the incident closes when its review is signed off \
+                     (`review_signed_off`)"
+                        .into(),
+                ));
+            }
             incident.closed = Some(Closing {
                 at: ts,
                 actor,

@@ -16,7 +16,9 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use event::{DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger};
+pub use event::{
+    DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger, ReviewedCommit,
+};
 pub use fold::{FoldError, Recorded, apply, fold};
 pub use lease::{Lease, LeaseError};
 pub use log::{IncidentLogError, LogRecord, fold_each, fold_many, group_by_incident};
@@ -26,5 +28,5 @@ pub use retry::{FAILURE_RECORD_INTERVAL, RESTORE_RETRY, RetryPolicy, failure_rec
 pub use state::{
     Activation, Closing, DriftDecision, ExposureWindow, Incident, LeaseExtension, Preflight, Push,
     PushRejection, RestoreAttempt, RestoreFailing, RestoreHistory, Review, ReviewPullRequest,
-    StepTick,
+    SignOff, StepTick,
 };

@@ -159,6 +159,15 @@ pub struct Review {
     pub pull_request: Option<ReviewPullRequest>,
     pub form: Option<Value>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The approval that closed the incident (`review_signed_off`).
+    pub signed_off: Option<SignOff>,
+}
+
+/// Who signed the review off, and when breakglass recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignOff {
+    pub at: DateTime<Utc>,
+    pub reviewer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,6 +177,8 @@ pub struct ReviewPullRequest {
     pub url: String,
     pub before_ref: String,
     pub after_ref: String,
+    /// The pushed commits as the review recorded them (empty in older logs).
+    pub commits: Vec<super::event::ReviewedCommit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -46,14 +46,11 @@ fn legal(kind: &str, phase: Phase) -> Option<Phase> {
         // In `reviewed` the history already opened the review: a second one is invalid.
         "review_opened" if matches!(phase, P::Restored | P::Drift) => Some(P::Reviewed),
         "review_submitted" if after_restore.contains(&phase) => Some(P::Reviewed),
-        "closed"
-            if matches!(
-                phase,
-                P::Declared | P::Preflighted | P::Restored | P::Drift | P::Reviewed
-            ) =>
-        {
-            Some(P::Closed)
-        }
+        // Only a review that was opened and whose form was submitted can be signed off:
+        // the history to `reviewed` has no form (invalid, tested below).
+        // A landed push closes only by sign-off; the histories past the window all pushed
+        // (invalid in `restored`, `drift` and `reviewed`).
+        "closed" if matches!(phase, P::Declared | P::Preflighted) => Some(P::Closed),
         _ => None,
     }
 }
@@ -98,7 +95,9 @@ fn every_event_in_every_phase_is_accepted_or_refused_as_the_table_says() {
                         ..
                     }),
                 ) if (kind == "review_opened" && phase == Phase::Reviewed)
-                    || (kind == "drift_decided" && phase == Phase::Restoring) =>
+                    || (kind == "drift_decided" && phase == Phase::Restoring)
+                    || (kind == "review_signed_off" && phase == Phase::Reviewed)
+                    || (kind == "closed" && after_the_window(phase)) =>
                 {
                     assert_eq!((i, k, p), (index, kind, phase));
                 }
@@ -106,7 +105,44 @@ fn every_event_in_every_phase_is_accepted_or_refused_as_the_table_says() {
             }
         }
     }
-    assert_eq!(legal_count, 49, "the table lists 49 legal transitions");
+    assert_eq!(legal_count, 46, "the table lists 46 legal transitions");
+}
+
+fn after_the_window(phase: Phase) -> bool {
+    matches!(phase, Phase::Restored | Phase::Drift | Phase::Reviewed)
+}
+
+#[test]
+fn a_sign_off_after_the_submitted_form_closes_the_incident_with_the_reviewer() {
+    let mut events = history_to(Phase::Reviewed);
+    events.push(at(200, sample("review_submitted")));
+    events.push(at(210, sample("review_signed_off")));
+    let incident = fold(&events).unwrap();
+    assert_eq!(incident.phase, Phase::Closed);
+    let signed = incident.review.signed_off.as_ref().unwrap();
+    assert_eq!((signed.at, signed.reviewer.as_str()), (t(210), "dana"));
+    assert_eq!(incident.closed.as_ref().unwrap().at, t(210));
+    // Nothing happens to a closed incident, a second sign-off included.
+    events.push(at(220, sample("review_signed_off")));
+    assert!(matches!(fold(&events), Err(FoldError::Illegal { .. })));
+}
+
+#[test]
+fn a_sign_off_without_the_form_or_a_close_after_a_push_is_invalid() {
+    let mut events = history_to(Phase::Reviewed);
+    events.push(at(200, sample("review_signed_off")));
+    let message = fold(&events).unwrap_err().to_string();
+    assert!(
+        message.contains("lessons-learned form submitted"),
+        "{message}"
+    );
+    let mut events = history_to(Phase::Restored);
+    events.push(at(200, sample("closed")));
+    let message = fold(&events).unwrap_err().to_string();
+    assert!(
+        message.contains("closes when its review is signed off"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -3,6 +3,11 @@
 //! Pure data plus two small file operations on a directory the caller passes in (the
 //! data directory); it never decides where that directory is and never touches the forge.
 
+pub mod facts;
+pub mod signoff;
+
+pub use facts::ReviewFacts;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -205,10 +210,23 @@ impl ReviewForm {
     /// The form as a Markdown document, for the forge or a wiki: the sections in
     /// [`Section::ALL`]'s order.
     pub fn to_markdown(&self) -> String {
+        self.to_markdown_with_facts(None)
+    }
+
+    /// The form as a Markdown document opening with the facts from the audit log.
+    pub fn to_markdown_with_facts(&self, facts: Option<&ReviewFacts>) -> String {
         let mut md = String::new();
-        let _ = writeln!(md, "# Post-incident review: {}\n", self.incident);
+        let drill = if facts.is_some_and(|f| f.drill) {
+            " (drill)"
+        } else {
+            ""
+        };
+        let _ = writeln!(md, "# Post-incident review: {}{drill}\n", self.incident);
         if let Some(at) = self.submitted_at {
             let _ = writeln!(md, "_Submitted {}_\n", at.format("%Y-%m-%d %H:%M UTC"));
+        }
+        if let Some(facts) = facts {
+            md.push_str(&facts.to_markdown());
         }
         for section in Section::ALL {
             match self.text(section) {
@@ -227,6 +245,17 @@ impl ReviewForm {
         md.push('\n');
         md
     }
+}
+
+/// The comment that posts the submitted review on the incident's issue (when the mirror
+/// keeps one): the whole review with its facts, and what happens next.
+pub fn incident_issue_comment(form: &ReviewForm, facts: &ReviewFacts) -> String {
+    let mut md = form.to_markdown_with_facts(Some(facts));
+    md.push_str(
+        "\n---\n_Posted by breakglass when the lessons-learned form was submitted; the \
+         incident closes when the retroactive review is signed off._\n",
+    );
+    md
 }
 
 fn text_section(md: &mut String, title: &str, body: &str) {

@@ -203,3 +203,23 @@ fn incident_ids_cannot_escape_the_directory() {
         ));
     }
 }
+
+#[test]
+fn the_issue_comment_is_the_review_with_its_facts_and_what_happens_next() {
+    use crate::incident::fixtures::{history_to, t};
+    let incident = crate::incident::fold(&history_to(crate::incident::Phase::Reviewed)).unwrap();
+    let facts = ReviewFacts::of(
+        &incident,
+        &crate::runbook::Runbook::default_github(),
+        t(100),
+    );
+    let body = incident_issue_comment(&filled(), &facts);
+    let facts_at = body.find("## Facts from the audit log").unwrap();
+    assert!(facts_at < body.find("## Summary").unwrap(), "{body}");
+    assert!(body.contains("- **Commander:** commander"), "{body}");
+    assert!(
+        body.trim_end()
+            .ends_with("the incident closes when the retroactive review is signed off._"),
+        "{body}"
+    );
+}

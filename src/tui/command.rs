@@ -45,6 +45,9 @@ pub enum Command {
     SaveReviewDraft(ReviewForm),
     /// Submit the review and record it in the audit log (answer: `ReviewSubmitted`).
     SubmitReview(ReviewForm),
+    /// Check the retroactive review's sign-off on the forge, recording it when it is
+    /// complete (answer: `SignOffChecked`).
+    CheckSignOff { incident: String },
     /// Leave the program (the event loop handles this one itself).
     Quit,
 }

@@ -54,10 +54,17 @@ pub enum Msg {
     ReviewOpened(String),
     /// A saved review draft (or `None` when there is none) for the review form.
     ReviewDraftLoaded(Option<ReviewForm>),
+    /// The read-only facts of the review form's incident, from the audit log.
+    ReviewFactsLoaded {
+        incident: String,
+        lines: Vec<String>,
+    },
     /// The review draft was saved at this time.
     ReviewDraftSaved(DateTime<Utc>),
     /// The review was submitted and recorded in the audit log.
     ReviewSubmitted,
+    /// Where an incident's review sign-off stands, in one line.
+    SignOffChecked(String),
     /// An effect failed: which one, the error, and what the operator should do next.
     EffectFailed {
         effect: String,

@@ -33,6 +33,8 @@ pub struct ReviewEditor {
     pub item_errors: Vec<String>,
     /// An earlier form's timeline, not edited here but carried through each save.
     earlier_timeline: String,
+    /// The incident's facts from the audit log, shown read-only above the sections.
+    pub facts: Vec<String>,
 }
 
 /// A text area holding `text`; a draft read from disk is untrusted, so it is sanitised.
@@ -81,6 +83,7 @@ impl ReviewEditor {
             submitted: form.submitted_at.is_some(),
             item_errors: Vec::new(),
             earlier_timeline: form.timeline.clone(),
+            facts: Vec::new(),
         }
     }
 

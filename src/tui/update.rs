@@ -122,7 +122,16 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
                 .as_ref()
                 .is_some_and(|r| r.incident == form.incident) =>
         {
-            app.review = Some(ReviewEditor::from_form(&form));
+            let mut editor = ReviewEditor::from_form(&form);
+            if let Some(old) = app.review.take() {
+                editor.facts = old.facts;
+            }
+            app.review = Some(editor);
+        }
+        Msg::ReviewFactsLoaded { incident, lines } => {
+            if let Some(review) = app.review.as_mut().filter(|r| r.incident == incident) {
+                review.facts = lines;
+            }
         }
         Msg::ReviewDraftSaved(at) => {
             if let Some(review) = &mut app.review {
@@ -130,11 +139,16 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::ReviewSubmitted => {
+            app.say("Review submitted and recorded in the audit log");
             if let Some(review) = &mut app.review {
                 review.submitted = true;
+                // The form was one half of the sign-off: see whether the approval is in.
+                return vec![Command::CheckSignOff {
+                    incident: review.incident.clone(),
+                }];
             }
-            app.say("Review submitted and recorded in the audit log");
         }
+        Msg::SignOffChecked(summary) => app.say(sanitize_line(&summary)),
         Msg::EffectFailed {
             effect,
             error,

@@ -19,6 +19,8 @@ pub struct HomeView {
     pub incidents: Vec<IncidentRow>,
     /// Every open lease, from any process (the audit log is the source).
     pub leases: Vec<LeaseRow>,
+    /// Real incidents whose retroactive review awaits its sign-off, oldest first.
+    pub reviews: Vec<crate::flow::OutstandingReview>,
     pub drills: Vec<DrillRow>,
 }
 

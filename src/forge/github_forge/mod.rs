@@ -17,7 +17,7 @@ use super::keep_theirs::KeepTheirs;
 use super::plan::RelaxPlan;
 use super::port::{
     AppliedPlan, ApplyError, CommitStatus, Comparison, Created, CreatedComment, Forge,
-    PreflightReads, RepoAccess, RestoreReport,
+    PreflightReads, PullReview, RepoAccess, RestoreReport,
 };
 use super::restore::RestoreDecision;
 use super::snapshot::ProtectionSnapshot;
@@ -273,5 +273,13 @@ impl Forge for GitHubForge {
         head: &str,
     ) -> Result<Comparison, ForgeError> {
         self.read_comparison(repo, base, head).await
+    }
+
+    async fn pull_reviews(
+        &self,
+        repo: &RepoId,
+        number: u64,
+    ) -> Result<Vec<PullReview>, ForgeError> {
+        self.read_reviews(repo, number).await
     }
 }

@@ -6,7 +6,9 @@ use super::preflight::sha;
 use super::{GitHubForge, field};
 use crate::forge::RepoId;
 use crate::forge::github::{ForgeError, Marker};
-use crate::forge::port::{CommitStatus, Comparison, Created, CreatedComment};
+use crate::forge::port::{
+    CommitStatus, ComparedCommit, Comparison, Created, CreatedComment, PullReview,
+};
 use serde_json::{Value, json};
 
 impl GitHubForge {
@@ -80,15 +82,11 @@ impl GitHubForge {
         head: &str,
     ) -> Result<Comparison, ForgeError> {
         let body = self.client.compare(repo, base, head).await?;
-        let commits = body
-            .get("commits")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|c| c.get("sha").and_then(sha))
-                    .collect()
-            })
+        let listed = body.get("commits").and_then(Value::as_array);
+        let details: Vec<ComparedCommit> = listed
+            .map(|list| list.iter().filter_map(compared_commit).collect())
             .unwrap_or_default();
+        let commits = details.iter().map(|c| c.sha.clone()).collect();
         Ok(Comparison {
             status: field(&body, "/status", |v| {
                 v.as_str().map(crate::text::sanitize_line)
@@ -96,8 +94,51 @@ impl GitHubForge {
             ahead_by: field(&body, "/ahead_by", Value::as_u64)?,
             behind_by: field(&body, "/behind_by", Value::as_u64)?,
             commits,
+            details,
         })
     }
+
+    pub(super) async fn read_reviews(
+        &self,
+        repo: &RepoId,
+        number: u64,
+    ) -> Result<Vec<PullReview>, ForgeError> {
+        let reviews = self.client.list_reviews(repo, number).await?;
+        Ok(reviews
+            .iter()
+            .map(|r| PullReview {
+                login: text_at(r, "/user/login"),
+                state: text_at(r, "/state"),
+            })
+            .collect())
+    }
+}
+
+/// The sanitised one-line text at `pointer`, or empty.
+fn text_at(item: &Value, pointer: &str) -> String {
+    item.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(crate::text::sanitize_line)
+        .unwrap_or_default()
+}
+
+/// A compare entry (`commit` in GitHub's shape): the top-level `author` is the forge
+/// account, `commit.author` the git identity.
+fn compared_commit(c: &Value) -> Option<ComparedCommit> {
+    let title = c
+        .pointer("/commit/message")
+        .and_then(Value::as_str)
+        .and_then(|m| m.lines().next())
+        .map(crate::text::sanitize_line)
+        .unwrap_or_default();
+    let login = text_at(c, "/author/login");
+    Some(ComparedCommit {
+        sha: c.get("sha").and_then(sha)?,
+        title,
+        author_name: text_at(c, "/commit/author/name"),
+        author_email: text_at(c, "/commit/author/email"),
+        author_login: (!login.is_empty()).then_some(login),
+    })
 }
 
 fn url_of(item: &Value) -> String {

@@ -50,6 +50,7 @@ pub fn home_view(incidents: &[Incident]) -> HomeView {
             })
             .collect(),
         leases,
+        reviews: crate::flow::outstanding_reviews(incidents),
         drills,
     }
 }

@@ -84,6 +84,7 @@ fn history(id: &str, drill: bool, upto: usize) -> Incident {
             pr_url: "http://127.0.0.1:1/acme/api/pull/1".into(),
             before_ref: "breakglass/x/before".into(),
             after_ref: "breakglass/x/after".into(),
+            commits: Vec::new(),
         },
     ];
     let events: Vec<Recorded> = all

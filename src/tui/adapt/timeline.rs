@@ -138,6 +138,7 @@ fn describe(event: &IncidentEvent, incident: &str) -> String {
             format!("retroactive review #{pr_number} opened: {pr_url}")
         }
         E::ReviewSubmitted { .. } => "lessons-learned review submitted".to_owned(),
+        E::ReviewSignedOff { reviewer } => format!("review signed off by {reviewer}"),
         E::Closed { note } => match note {
             Some(note) => format!("{incident} closed — {note}"),
             None => format!("{incident} closed"),

@@ -17,7 +17,7 @@ mod steps;
 pub use connection::{Connection, RealForge};
 pub use drill::DrillSession;
 pub use failure::Failure;
-pub use review::{drafts_dir, form_for_export, load_or_prefill, submit};
+pub use review::{drafts_dir, facts_for, form_for_export, load_or_prefill, submit};
 pub use snapshot::{LogWatch, fold_all};
 
 use super::command::Command;

@@ -9,7 +9,10 @@ use crate::clock::Clock;
 use crate::flow::IncidentLock;
 use crate::incident::{IncidentEvent, Phase};
 use crate::paths::Paths;
-use crate::review::{ReviewForm, load_draft, save_draft};
+use crate::review::facts::runbook_for;
+use crate::review::{ReviewFacts, ReviewForm, load_draft, save_draft};
+use crate::runbook::Runbook;
+use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -140,6 +143,20 @@ pub fn submit(
                 "nothing was recorded; fix the audit log, then Ctrl-S again",
             )
         })
+}
+
+/// The read-only facts of `incident` from the audit log, its steps timed against the
+/// runbook it was declared with (`configured`, or the embedded default of that name);
+/// `None` when the log does not hold it (or cannot be read).
+pub fn facts_for(
+    paths: &Paths,
+    configured: &Runbook,
+    incident: &str,
+    now: DateTime<Utc>,
+) -> Option<ReviewFacts> {
+    let incident = load_incident(&paths.audit_log(), incident)?;
+    let runbook = runbook_for(&incident.runbook, configured);
+    Some(ReviewFacts::of(&incident, &runbook, now))
 }
 
 /// The form of `incident` for export: the submitted one from the log, else the draft.

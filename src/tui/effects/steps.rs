@@ -5,7 +5,7 @@ use super::connection::Connection;
 use super::drill::DrillSession;
 use super::failure::Failure;
 use super::outgoing::{outgoing_commits, trailers};
-use super::review::{drafts_dir, load_or_prefill, submit};
+use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
 use crate::flow::{Declaration, FlowError};
@@ -63,6 +63,7 @@ pub(super) fn effect_name(command: &Command) -> &'static str {
         Command::LoadReviewDraft { .. } => "Load review",
         Command::SaveReviewDraft(_) => "Save review draft",
         Command::SubmitReview(_) => "Submit review",
+        Command::CheckSignOff { .. } => "Check sign-off",
         Command::Quit => "Quit",
     }
 }
@@ -178,13 +179,28 @@ async fn run(
         }
         Command::OpenReview { incident } => {
             let c = connection_for(shared, &incident).await?;
-            let report = c.flow.open_review(&incident).await?;
+            let report = c.flow.open_review_and_check_sign_off(&incident).await?;
             Ok(vec![Msg::ReviewOpened(report.pr_url)])
         }
         Command::LoadReviewDraft { incident } => {
-            let paths = shared.paths.clone();
-            let form = blocking(move || load_or_prefill(&paths, &incident)).await?;
-            Ok(vec![Msg::ReviewDraftLoaded(Some(form))])
+            let (paths, runbook, now) = (
+                shared.paths.clone(),
+                shared.runbook.clone(),
+                shared.clock.now(),
+            );
+            let (form, facts) = blocking(move || {
+                let facts = facts_for(&paths, &runbook, &incident, now);
+                load_or_prefill(&paths, &incident).map(|form| (form, facts))
+            })
+            .await?;
+            let mut said = vec![Msg::ReviewDraftLoaded(Some(form.clone()))];
+            if let Some(facts) = facts {
+                said.push(Msg::ReviewFactsLoaded {
+                    incident: form.incident,
+                    lines: facts.lines(),
+                });
+            }
+            Ok(said)
         }
         Command::SaveReviewDraft(form) => save_draft(shared, form).await,
         Command::SubmitReview(form) => {
@@ -192,6 +208,27 @@ async fn run(
             let (paths, clock) = (shared.paths.clone(), shared.clock.clone());
             blocking(move || submit(&paths, clock, &actor, &form)).await?;
             Ok(vec![Msg::ReviewSubmitted])
+        }
+        Command::CheckSignOff { incident } => {
+            // The form was recorded either way; a session without the forge (`review
+            // --form` needs no token) says how to check later instead of failing.
+            let checked = match connection_for(shared, &incident).await {
+                Ok(c) => c
+                    .flow
+                    .check_sign_off(&incident)
+                    .await
+                    .map_err(Failure::from),
+                Err(failure) => Err(failure),
+            };
+            let line = match checked {
+                Ok(report) => report.summary(&incident),
+                Err(failure) => format!(
+                    "sign-off not checked ({}) — `breakglass review --incident {incident}` \
+                     checks it",
+                    failure.error
+                ),
+            };
+            Ok(vec![Msg::SignOffChecked(line)])
         }
         Command::Quit => Ok(Vec::new()),
     }

@@ -284,6 +284,7 @@ pub fn home() -> HomeView {
             branch: "main".into(),
             deadline: at(9, 40, 10),
         }],
+        reviews: Vec::new(),
         drills: vec![DrillRow {
             finished_at: at(8, 30, 0),
             scenario: "acme/api hotfix".into(),

@@ -454,3 +454,55 @@ fn a_rejected_push_is_shown_after_the_glass_closed_with_the_follow_up_offer() {
     update(&mut app, Msg::WindowDone(window_result(false)));
     snap("window_rejected", &mut app);
 }
+
+/// Real incidents folded from the log's events: INC-2 restored at 09:05, INC-1 at 09:20
+/// with its review open, a drill and a signed-off incident (neither is listed).
+fn awaiting_sign_off() -> Vec<crate::incident::Incident> {
+    use crate::incident::fixtures::{at as event_at, history_to, sample, t};
+    use crate::incident::{Phase, fold};
+    let folded = |id: &str, phase: Phase, restored: i64, drill: bool| {
+        let mut incident = fold(&history_to(phase)).unwrap();
+        incident.id = id.into();
+        incident.drill = drill;
+        incident.restore.restored_at = Some(t(restored));
+        incident
+    };
+    let mut signed = history_to(Phase::Reviewed);
+    signed.push(event_at(200, sample("review_submitted")));
+    signed.push(event_at(210, sample("review_signed_off")));
+    vec![
+        folded("INC-1", Phase::Reviewed, 1200, false),
+        folded("DRILL-7", Phase::Restored, 60, true),
+        folded("INC-2", Phase::Restored, 300, false),
+        fold(&signed).unwrap(),
+    ]
+}
+
+#[test]
+fn home_lists_the_reviews_awaiting_sign_off_oldest_first() {
+    let mut app = app_at(at(11, 0, 0));
+    let home = crate::tui::adapt::home_view(&awaiting_sign_off());
+    update(&mut app, Msg::HomeChanged(home));
+    snap("home-reviews-awaiting-sign-off", &mut app);
+}
+
+#[test]
+fn review_form_shows_the_facts_read_only_above_the_sections() {
+    let incidents = awaiting_sign_off();
+    let facts = crate::review::ReviewFacts::of(
+        &incidents[3],
+        &crate::runbook::Runbook::default_github(),
+        at(9, 30, 0),
+    );
+    let mut app = on_checklist(glass_open(), at(9, 30, 0));
+    update(&mut app, ch('r'));
+    let incident = app.review.as_ref().unwrap().incident.clone();
+    update(
+        &mut app,
+        Msg::ReviewFactsLoaded {
+            incident,
+            lines: facts.lines(),
+        },
+    );
+    snap_sizes("review-facts", &mut app, &[(120, 40)]);
+}

@@ -430,8 +430,28 @@ fn review_form_autosaves_every_change_and_submits() {
         panic!("expected a submission, got {cmds:?}");
     };
     assert_eq!(submitted.submitted_at, Some(at(9, 30, 0)));
-    update(&mut app, Msg::ReviewSubmitted);
+    // The form is half of the sign-off: submitting it checks the other half on the forge.
+    assert_eq!(
+        update(&mut app, Msg::ReviewSubmitted),
+        vec![Command::CheckSignOff {
+            incident: "INC-42".into()
+        }]
+    );
     assert!(app.review.as_ref().unwrap().submitted);
+    update(
+        &mut app,
+        Msg::ReviewFactsLoaded {
+            incident: "INC-42".into(),
+            lines: vec!["Commander: commander".into()],
+        },
+    );
+    assert_eq!(app.review.as_ref().unwrap().facts, ["Commander: commander"]);
+    // A draft arriving later keeps the facts.
+    update(
+        &mut app,
+        Msg::ReviewDraftLoaded(Some(ReviewForm::new("INC-42"))),
+    );
+    assert_eq!(app.review.as_ref().unwrap().facts, ["Commander: commander"]);
     update(&mut app, key(KeyCode::Esc));
     assert_eq!(app.screen, Screen::Checklist);
 }

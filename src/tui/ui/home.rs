@@ -20,11 +20,17 @@ pub fn render_home(frame: &mut Frame, area: Rect, app: &App) {
         home.leases.len() as u16 + 2
     };
     let t = &app.theme;
+    let review_rows = if home.reviews.is_empty() {
+        0
+    } else {
+        home.reviews.len() as u16 + 2
+    };
     let chain_line = chain_line(&home.chain, t);
-    let [alerts, chain, leases, incidents, drills] = Layout::vertical([
+    let [alerts, chain, leases, reviews, incidents, drills] = Layout::vertical([
         Constraint::Length(home.alerts.len() as u16),
         Constraint::Length(u16::from(chain_line.is_some())),
         Constraint::Length(lease_rows),
+        Constraint::Length(review_rows),
         Constraint::Fill(2),
         Constraint::Fill(1),
     ])
@@ -39,6 +45,7 @@ pub fn render_home(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(line), chain);
     }
     render_leases(frame, leases, app);
+    render_reviews(frame, reviews, app);
     render_incidents(frame, incidents, app);
     render_drills(frame, drills, app);
 }
@@ -105,6 +112,39 @@ fn render_leases(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered()
         .title(" OPEN LEASES ")
         .border_style(t.danger());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Reviews awaiting their sign-off, oldest first, with how long each has waited: an
+/// incident is closed only once someone other than its commander approved.
+fn render_reviews(frame: &mut Frame, area: Rect, app: &App) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let lines: Vec<Line> = app
+        .home
+        .reviews
+        .iter()
+        .map(|r| {
+            let next = match &r.pr_url {
+                Some(url) => format!("awaiting approval at {}", sanitize_line(url)),
+                None => "review not opened yet".to_owned(),
+            };
+            Line::styled(
+                format!(
+                    " ◷ {} {}:{} — waiting {} since {} — {next}",
+                    sanitize_line(&r.id),
+                    sanitize_line(&r.repo),
+                    sanitize_line(&r.branch),
+                    clock_text(r.waiting(app.now)),
+                    r.since.format("%m-%d %H:%M")
+                ),
+                t.warning(),
+            )
+        })
+        .collect();
+    let block = Block::bordered().title(" Reviews awaiting sign-off ");
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -9,12 +9,54 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
+/// The facts take what they need, up to half the screen (the form is the work).
+fn facts_height(lines: usize, height: u16) -> u16 {
+    if lines == 0 {
+        return 0;
+    }
+    let wanted = u16::try_from(lines).unwrap_or(u16::MAX).saturating_add(2);
+    wanted.min(height / 2).max(3)
+}
+
+/// The incident's facts from the audit log: read-only, sanitised where they were built.
+fn render_facts(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(review) = &app.review else {
+        return;
+    };
+    if area.height == 0 {
+        return;
+    }
+    let shown = usize::from(area.height.saturating_sub(2));
+    let lines: Vec<Line> = review
+        .facts
+        .iter()
+        .take(shown)
+        .map(|l| Line::styled(l.clone(), app.theme.base()))
+        .collect();
+    let hidden = review.facts.len().saturating_sub(shown);
+    let title = if hidden == 0 {
+        " Facts from the audit log (read-only) ".to_owned()
+    } else {
+        format!(" Facts from the audit log (read-only; {hidden} more lines in --export) ")
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}
+
 pub fn render_review(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(review) = &app.review else {
         return;
     };
-    let [main, state] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [facts, main, state] = Layout::vertical([
+        Constraint::Length(facts_height(review.facts.len(), area.height)),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_facts(frame, facts, app);
     let [fields, editor] =
         Layout::horizontal([Constraint::Length(22), Constraint::Fill(1)]).areas(main);
     let names: Vec<Line> = Section::ALL
