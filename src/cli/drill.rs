@@ -6,13 +6,24 @@
 use super::exit;
 use super::steps::print_json;
 use crate::clock::SystemClock;
+use crate::drill::scenario::{self, Scenario};
 use crate::drill::{DRILL_SANDBOX_DIR_ENV, RehearsalSetup, Verdict, run_headless};
 use crate::paths::{HOME_ENV, Paths};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DrillArgs {
+    #[command(subcommand)]
+    pub action: Option<DrillAction>,
+    /// List the scenarios (built-in and the team's `drills/*.toml` in the config
+    /// directory) and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Rehearse scenario ID (see `--list`); runs are recorded in the audit log as drills.
+    #[arg(long, value_name = "ID")]
+    pub scenario: Option<String>,
     /// Run without the TUI and print each step's duration and forge requests.
     #[arg(long)]
     pub headless: bool,
@@ -28,12 +39,45 @@ pub struct DrillArgs {
     pub json: bool,
 }
 
+/// What to do with past drills.
+#[derive(Debug, clap::Subcommand)]
+pub enum DrillAction {
+    /// List past drill runs with their per-step times.
+    History(super::drill_history::HistoryArgs),
+    /// The scorecard of drill run ID (an incident id from `drill history`).
+    Report(super::drill_history::ReportArgs),
+}
+
 pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
+    match args.action {
+        Some(DrillAction::History(history)) => return super::drill_history::history(history),
+        Some(DrillAction::Report(report)) => return super::drill_history::report(report),
+        None => {}
+    }
+    let (scenarios, errors) = scenario::load_all(&Paths::from_env()?.config_dir.join("drills"));
+    for error in &errors {
+        eprintln!("warning: scenario not loaded: {error}");
+    }
+    if args.list {
+        print!("{}", list(&scenarios, args.json));
+        return Ok(exit::OK);
+    }
+    let scenario = match &args.scenario {
+        None => None,
+        Some(id) => Some(pick(&scenarios, id, &errors)?),
+    };
+    let paths = match (&scenario, home_from_env()) {
+        (_, Some(home)) => Some(Paths::under(&home)),
+        // A scenario's runs are the team's history: they go to the operator's own log.
+        (Some(_), None) => Some(Paths::from_env()?),
+        (None, None) => None,
+    };
     let setup = RehearsalSetup {
+        ttl: args.ttl.or(scenario.as_ref().and_then(|s| s.ttl)),
         faults: args.faults,
-        ttl: args.ttl,
-        paths: home_from_env().as_deref().map(Paths::under),
+        paths,
         sandbox_dir: sandbox_dir_from_env(),
+        scenario,
     };
     if !args.headless && !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return super::tui::drill(setup).await;
@@ -47,7 +91,75 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
     } else {
         print!("{}", report.render());
     }
-    Ok(exit_code(&report.verdict))
+    Ok(match &report.expected {
+        // A scenario that ended as it expects passed, even when it expects a refusal.
+        Some(check) if check.met => exit::OK,
+        Some(_) if report.verdict.protection_at_risk() => exit::RESTORE_FAILED,
+        Some(_) => exit::ERROR,
+        None => exit_code(&report.verdict),
+    })
+}
+
+/// The scenario `id`, or an error that says which ones exist.
+fn pick(
+    scenarios: &[Scenario],
+    id: &str,
+    errors: &[scenario::ScenarioError],
+) -> anyhow::Result<Scenario> {
+    let Some(found) = scenarios.iter().find(|s| s.id == id) else {
+        let known: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+        let mut message = format!(
+            "no drill scenario `{}`; pick one of: {} (breakglass drill --list)",
+            crate::text::sanitize_line(id),
+            known.join(", ")
+        );
+        if !errors.is_empty() {
+            message.push_str(&format!(
+                "; {} scenario file(s) did not load, see the warnings above",
+                errors.len()
+            ));
+        }
+        anyhow::bail!(message);
+    };
+    if found.needs_approval_support() {
+        anyhow::bail!(
+            "scenario `{}` needs approval support (a second person approving on the forge), \
+             which this build does not have yet; pick another scenario (breakglass drill --list)",
+            found.id
+        );
+    }
+    Ok(found.clone())
+}
+
+/// `--list`: one line per scenario (or JSON), marking those this build cannot run.
+fn list(scenarios: &[Scenario], json: bool) -> String {
+    if json {
+        let rows: Vec<serde_json::Value> = scenarios
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id, "title": s.title, "story": s.story,
+                    "needs_approval_support": s.needs_approval_support(),
+                    "expect": s.expect.outcome, "origin": s.origin,
+                })
+            })
+            .collect();
+        return format!("{}\n", serde_json::Value::Array(rows));
+    }
+    let mut out = String::new();
+    for s in scenarios {
+        let mark = if s.needs_approval_support() {
+            "  (needs approval support: not runnable in this build)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{:<24} {}{mark}\n",
+            s.id,
+            crate::text::sanitize_line(&s.title)
+        ));
+    }
+    out
 }
 
 /// The exit code a drill ends with: 0 passed, 3 protection at risk (act now), else 1.

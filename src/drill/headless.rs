@@ -1,12 +1,17 @@
 //! The headless drill: the rehearsal's scenario walked unattended, declare → preflight →
 //! activate → push → restore → review, each step timed and counted in forge requests.
 
+use super::judge::outcome;
 use super::rehearsal::{Rehearsal, RehearsalSetup};
-use super::report::{DrillReport, StepTiming};
+use super::report::{DrillReport, StepTiming, faults_met};
+use super::scenario::{FaultTiming, TwistKind};
+use super::scorecard::scorecard;
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
 use crate::flow::FlowError;
+use crate::flow::LedgerView;
 use crate::incident::RestoreTrigger;
+use crate::runbook::Runbook;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,9 +26,15 @@ pub async fn run_headless(
     let mut run = Run {
         rehearsal: &rehearsal,
         steps: Vec::new(),
+        armed: Ok(()),
     };
-    run_steps(&mut run).await;
+    tokio::select! {
+        () = run_steps(&mut run) => {}
+        () = arm_timed_faults(&rehearsal) => {}
+    }
+    run.armed?;
     let steps = run.steps;
+    let requests = rehearsal.requests();
     let finished = rehearsal.finish().await.into_iter().find(|f| f.id == id);
     let exposure_millis = finished
         .as_ref()
@@ -34,19 +45,74 @@ pub async fn run_headless(
                 .filter(|w| w.closed_at.is_some())
                 .map(|w| w.length(incident.updated_at).num_milliseconds())
         });
+    let verdict = finished
+        .as_ref()
+        .map_or_else(|| Verdict::never_declared(&id), |f| f.verdict.clone());
+    let incident = finished.as_ref().and_then(|f| f.incident.as_ref());
+    let outcome = outcome(incident, &verdict, &steps);
+    let expected = setup.scenario.as_ref().map(|s| outcome.check(&s.expect));
+    let scorecard = incident.map(|incident| {
+        let paths = rehearsal.paths();
+        let runbook = rehearsal
+            .flow()
+            .config()
+            .runbook(paths)
+            .unwrap_or_else(|_| Runbook::default_github());
+        let ledger = LedgerView::read(&paths.audit_log());
+        scorecard(incident, &runbook, &ledger.incidents, verdict.clone())
+    });
     Ok(DrillReport {
         incident: id.clone(),
+        scenario: setup.scenario.as_ref().map(|s| s.id.clone()),
         steps,
         exposure_millis,
-        faults: setup.faults.clone(),
+        faults: setup
+            .faults
+            .iter()
+            .cloned()
+            .chain(
+                setup
+                    .scenario
+                    .iter()
+                    .flat_map(|s| s.faults.iter().map(|f| f.spec.clone())),
+            )
+            .collect(),
+        faults_met: faults_met(&requests),
         restored_at_end: finished.as_ref().and_then(|f| f.restored_at_end.clone()),
-        verdict: finished.map_or_else(|| Verdict::never_declared(&id), |f| f.verdict),
+        outcome,
+        expected,
+        scorecard,
+        verdict,
     })
+}
+
+/// Arms the scenario's faults that come after a time, each at its time; then waits for
+/// ever (the steps end the drill).
+async fn arm_timed_faults(rehearsal: &Rehearsal) {
+    let mut timed: Vec<(std::time::Duration, String)> = rehearsal
+        .plan()
+        .iter()
+        .flat_map(|s| &s.faults)
+        .filter_map(|f| match f.timing {
+            FaultTiming::After(after) => Some((after, f.spec.clone())),
+            _ => None,
+        })
+        .collect();
+    timed.sort();
+    let started = Instant::now();
+    for (after, spec) in timed {
+        tokio::time::sleep(after.saturating_sub(started.elapsed())).await;
+        // Validated when the scenario was read.
+        let _ = rehearsal.arm(&spec);
+    }
+    std::future::pending::<()>().await;
 }
 
 struct Run<'a> {
     rehearsal: &'a Rehearsal,
     steps: Vec<StepTiming>,
+    /// Arming a step's faults failed: the drill cannot be run as its scenario says.
+    armed: Result<(), DrillError>,
 }
 
 impl Run<'_> {
@@ -56,6 +122,9 @@ impl Run<'_> {
         name: &'static str,
         step: impl Future<Output = Result<T, FlowError>>,
     ) -> Option<T> {
+        if let Err(error) = self.rehearsal.arm_at_step(name) {
+            self.armed = Err(error);
+        }
         let before = self.rehearsal.requests().len();
         let started = Instant::now();
         let result = step.await;
@@ -75,6 +144,18 @@ impl Run<'_> {
             error: result.as_ref().err().map(|e| e.to_string()),
         });
         result.ok()
+    }
+
+    /// Records a twist the scenario plays as a zero-request step.
+    fn twist(&mut self, what: &'static str, done: Result<String, DrillError>) {
+        self.steps.push(StepTiming {
+            step: "twist",
+            millis: 0,
+            requests: 0,
+            request_lines: vec![what.to_owned()],
+            ok: done.is_ok(),
+            error: done.err().map(|e| e.to_string()),
+        });
     }
 }
 
@@ -100,7 +181,25 @@ async fn run_steps(run: &mut Run<'_>) {
         tokio::spawn(async move { flow.guard_lease(&id, RestoreTrigger::Deadline).await })
     });
     if ready {
+        if rehearsal.twist_at("push") == Some(TwistKind::MainMoves) {
+            run.twist(
+                "a colleague's merge moved the branch",
+                rehearsal.move_branch(),
+            );
+        }
         run.step("push", flow.push(id, Some(clone_dir), None)).await;
+    }
+    if rehearsal.twist_at("restore") == Some(TwistKind::TerminalDies) {
+        // The terminal is gone: its in-process guard dies with it, and nobody restores
+        // from here. The watchdog closes the glass at the deadline; the commander comes
+        // back and reads what happened.
+        if let Some(guard) = guard {
+            guard.abort();
+        }
+        run.step("watchdog", flow.guard_lease(id, RestoreTrigger::Watchdog))
+            .await;
+        run.step("restart", flow.recover()).await;
+        return;
     }
     let restored = run
         .step("restore", flow.restore(id, RestoreTrigger::Operator))

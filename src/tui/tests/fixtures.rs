@@ -72,6 +72,7 @@ impl Story {
             drill: true,
             api_url: Some("http://127.0.0.1:8080".into()),
             remote_url: Some("http://127.0.0.1:8080/git/acme/api.git".into()),
+            scenario: None,
         };
         Story { events: Vec::new() }.then(at(9, 0, 0), declared)
     }
