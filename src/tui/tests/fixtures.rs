@@ -290,6 +290,7 @@ pub fn home() -> HomeView {
             exposure: Duration::seconds(97),
             passed: true,
         }],
+        history: Default::default(),
     }
 }
 
