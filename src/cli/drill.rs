@@ -7,7 +7,8 @@ use super::exit;
 use super::steps::print_json;
 use crate::clock::SystemClock;
 use crate::drill::scenario::{self, Scenario};
-use crate::drill::{DRILL_SANDBOX_DIR_ENV, RehearsalSetup, Verdict, run_headless};
+use crate::drill::{DRILL_SANDBOX_DIR_ENV, RehearsalSetup, SharedForge, Verdict, run_headless};
+use crate::forge::token::{TokenHost, discover_token};
 use crate::paths::{HOME_ENV, Paths};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +25,10 @@ pub struct DrillArgs {
     /// Rehearse scenario ID (see `--list`); runs are recorded in the audit log as drills.
     #[arg(long, value_name = "ID")]
     pub scenario: Option<String>,
+    /// Drill against a shared sandbox (`breakglass sandbox` prints this line per role)
+    /// instead of an in-process one, with your own token from GH_TOKEN; headless.
+    #[arg(long, value_name = "URL")]
+    pub forge: Option<url::Url>,
     /// Run without the TUI and print each step's duration and forge requests.
     #[arg(long)]
     pub headless: bool,
@@ -66,11 +71,12 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         None => None,
         Some(id) => Some(pick(&scenarios, id, &errors)?),
     };
-    let paths = match (&scenario, home_from_env()) {
+    let forge = args.forge.as_ref().map(shared_forge).transpose()?;
+    let paths = match (scenario.is_some() || forge.is_some(), home_from_env()) {
         (_, Some(home)) => Some(Paths::under(&home)),
         // A scenario's runs are the team's history: they go to the operator's own log.
-        (Some(_), None) => Some(Paths::from_env()?),
-        (None, None) => None,
+        (true, None) => Some(Paths::from_env()?),
+        (false, None) => None,
     };
     let setup = RehearsalSetup {
         ttl: args.ttl.or(scenario.as_ref().and_then(|s| s.ttl)),
@@ -78,8 +84,13 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         paths,
         sandbox_dir: sandbox_dir_from_env(),
         scenario,
+        forge,
     };
-    if !args.headless && !args.json && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if setup.forge.is_none()
+        && !args.headless
+        && !args.json
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
         return super::tui::drill(setup).await;
     }
     if !args.headless {
@@ -97,6 +108,21 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         Some(_) if report.verdict.protection_at_risk() => exit::RESTORE_FAILED,
         Some(_) => exit::ERROR,
         None => exit_code(&report.verdict),
+    })
+}
+
+/// The shared sandbox at `url`, with the token found for its host (never another's).
+fn shared_forge(url: &url::Url) -> anyhow::Result<SharedForge> {
+    let api_url = url.as_str().trim_end_matches('/').to_owned();
+    let host = TokenHost::of_api_url(&api_url).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--forge {api_url} names no host; pass the URL `breakglass sandbox` printed"
+        )
+    })?;
+    let token = discover_token(&host)?;
+    Ok(SharedForge {
+        api_url,
+        token: token.secret().clone(),
     })
 }
 

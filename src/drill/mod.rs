@@ -15,7 +15,7 @@ pub mod scorecard;
 pub use clone::{FIX_FILE, clone_with_fix};
 pub use headless::run_headless;
 pub use judge::{ExpectationCheck, ForgeEvidence, Outcome, Verdict, judge, outcome};
-pub use rehearsal::{Finished, Rehearsal, RehearsalSetup};
+pub use rehearsal::{Finished, Rehearsal, RehearsalSetup, SharedForge};
 pub use report::{DrillReport, FaultMet, StepTiming, faults_met};
 pub use scenario::Scenario;
 
@@ -44,4 +44,6 @@ pub enum DrillError {
     Scratch(std::io::Error),
     #[error(transparent)]
     Flow(#[from] FlowError),
+    #[error("cannot drill against the shared sandbox: {0}")]
+    SharedForge(String),
 }

@@ -14,6 +14,7 @@ use crate::forge::RepoId;
 use crate::forge::sandbox::{Fault, RequestRecord, Sandbox, SandboxHandle, SandboxOptions};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::paths::Paths;
+use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -31,6 +32,26 @@ pub struct RehearsalSetup {
     /// The scenario rehearsed: its situation picks the repository and the commander, its
     /// faults and twists are armed as it says; `None`: the clean run as before scenarios.
     pub scenario: Option<Scenario>,
+    /// A shared sandbox (`breakglass sandbox`) to drill against instead of an in-process
+    /// one: a team drill, each person on their own machine with their own token.
+    pub forge: Option<SharedForge>,
+}
+
+/// A sandbox forge served by `breakglass sandbox` elsewhere.
+#[derive(Debug, Clone)]
+pub struct SharedForge {
+    /// Its REST API root, `http://HOST:PORT`.
+    pub api_url: String,
+    /// The person's own throwaway token on it.
+    pub token: Secret,
+}
+
+/// How the drill reaches its forge and who it asks to review.
+struct ForgeAccess {
+    api_url: String,
+    clone_url: String,
+    token: Secret,
+    reviewers: Vec<String>,
 }
 
 impl RehearsalSetup {
@@ -67,6 +88,9 @@ pub struct Rehearsal {
     flow: Arc<Flow>,
     /// `None` once finished: the forge is gone.
     sandbox: Mutex<Option<SandboxHandle>>,
+    /// The forge is a shared sandbox served elsewhere: it outlives the drill, and only
+    /// the log's proof and the forge's REST answers are at hand.
+    shared: bool,
     api_url: String,
     clone_dir: PathBuf,
     scenario: Declaration,
@@ -110,6 +134,44 @@ impl Rehearsal {
             .paths
             .clone()
             .unwrap_or_else(|| Paths::under(&scratch.path().join("home")));
+        if let Some(shared) = &setup.forge {
+            let arms = |s: &Scenario| !s.faults.is_empty() || !s.twists.is_empty();
+            if !setup.faults.is_empty() || setup.scenario.as_ref().is_some_and(arms) {
+                return Err(DrillError::SharedForge(
+                    "this drill arms faults or twists on its forge, which only an in-process \
+                     sandbox allows; arm them where the sandbox runs (breakglass sandbox --fault) \
+                     and pick a scenario without them, or drop --forge"
+                        .into(),
+                ));
+            }
+            let repo = setup.repo();
+            let access = ForgeAccess {
+                clone_url: format!(
+                    "{}/git/{}/{}.git",
+                    shared.api_url.trim_end_matches('/'),
+                    repo.owner,
+                    repo.name
+                ),
+                api_url: shared.api_url.trim_end_matches('/').to_owned(),
+                token: shared.token.clone(),
+                // The sandbox's seeded reviewer; a team drill's reviewer uses that login.
+                reviewers: vec!["reviewer".to_owned()],
+            };
+            let clone_dir = scratch.path().join("clone");
+            let flow = open_flow(&access, paths, &clone_dir, clock.clone()).await?;
+            return Ok(Rehearsal {
+                scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
+                plan: setup.scenario.clone(),
+                repo,
+                api_url: access.api_url,
+                flow: Arc::new(flow),
+                sandbox: Mutex::new(None),
+                shared: true,
+                clone_dir,
+                declared: Mutex::new(Vec::new()),
+                _scratch: scratch,
+            });
+        }
         let sandbox = Sandbox::start(SandboxOptions {
             faults,
             clock: clock.clone(),
@@ -120,7 +182,18 @@ impl Rehearsal {
         let clone_dir = scratch.path().join("clone");
         let repo = setup.repo();
         let who = setup.commander();
-        match open_flow(&sandbox, paths, &clone_dir, &repo, who, clock.clone()).await {
+        let access = ForgeAccess {
+            api_url: sandbox.api_url(),
+            clone_url: sandbox.clone_url(&repo),
+            token: sandbox.token(who),
+            reviewers: sandbox
+                .users()
+                .into_iter()
+                .filter(|u| u.login != who && u.role != "owner")
+                .map(|u| u.login)
+                .collect(),
+        };
+        match open_flow(&access, paths, &clone_dir, clock.clone()).await {
             Ok(flow) => Ok(Rehearsal {
                 scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
                 plan: setup.scenario.clone(),
@@ -128,6 +201,7 @@ impl Rehearsal {
                 api_url: sandbox.api_url(),
                 flow: Arc::new(flow),
                 sandbox: Mutex::new(Some(sandbox)),
+                shared: false,
                 clone_dir,
                 declared: Mutex::new(Vec::new()),
                 _scratch: scratch,
@@ -327,35 +401,32 @@ impl Rehearsal {
     }
 
     fn forge_running(&self) -> bool {
-        lock(&self.sandbox).is_some()
+        self.shared || lock(&self.sandbox).is_some()
     }
 }
 
 /// Clones the seeded repository with the fix and opens the flow on the sandbox.
 async fn open_flow(
-    sandbox: &SandboxHandle,
+    access: &ForgeAccess,
     paths: Paths,
     clone_dir: &Path,
-    repo: &RepoId,
-    commander: &str,
     clock: Arc<dyn Clock>,
 ) -> Result<Flow, DrillError> {
-    let token = sandbox.token(commander);
+    let token = access.token.clone();
     {
-        let (url, token, dir) = (sandbox.clone_url(repo), token.clone(), clone_dir.to_owned());
+        let (url, token, dir) = (
+            access.clone_url.clone(),
+            token.clone(),
+            clone_dir.to_owned(),
+        );
         // Marked as caught, so a panic there is answered by the TUI's effect instead of
         // tearing the terminal out of the alternate screen.
         crate::caught::blocking(move || clone_with_fix(&url, &dir, &token))
             .await
             .map_err(|e| DrillError::Clone(e.message().to_owned()))?;
     }
-    let api_url = sandbox.api_url();
-    let reviewers = sandbox
-        .users()
-        .into_iter()
-        .filter(|u| u.login != commander && u.role != "owner")
-        .map(|u| u.login)
-        .collect();
+    let api_url = access.api_url.clone();
+    let reviewers = access.reviewers.clone();
     let config = Config {
         api_url: url::Url::parse(&api_url).expect("the sandbox's URL parses"),
         ..Config::default()
