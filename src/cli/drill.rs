@@ -86,14 +86,18 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         scenario,
         forge,
     };
-    if setup.forge.is_none()
-        && !args.headless
-        && !args.json
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // The TUI walk does not play a scenario's step faults and twists yet: scenarios and
+    // shared forges run headless.
+    let headless_only = setup.forge.is_some() || setup.scenario.is_some();
+    if !headless_only && !args.headless && !args.json && terminal {
         return super::tui::drill(setup).await;
     }
-    if !args.headless {
+    if !args.headless && !args.json && terminal {
+        eprintln!(
+            "note: scenarios and shared forges are drilled headless; running the headless drill"
+        );
+    } else if !args.headless {
         eprintln!("note: stdout is not a terminal; running the headless drill");
     }
     let report = run_headless(&setup, Arc::new(SystemClock)).await?;
