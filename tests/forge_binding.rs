@@ -235,6 +235,7 @@ async fn recovery_does_not_guess_the_forge_of_an_incident_from_an_older_log() {
                 drill: false,
                 api_url: None,
                 remote_url: None,
+                scenario: None,
             },
             E::Preflighted {
                 login: "commander".into(),

@@ -37,6 +37,7 @@ fn restored_incident(id: &str) -> Vec<E> {
             drill: false,
             api_url: None,
             remote_url: None,
+            scenario: None,
         },
         E::Preflighted {
             login: "commander".into(),

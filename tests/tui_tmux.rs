@@ -417,6 +417,7 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
                 drill: false,
                 api_url: None,
                 remote_url: None,
+                scenario: None,
             },
             IncidentEvent::Preflighted {
                 login: "oncall".into(),

@@ -6,6 +6,7 @@
 mod audit;
 mod connect;
 mod drill;
+mod drill_history;
 mod interrupt;
 mod logging;
 mod reconcile;

@@ -110,11 +110,38 @@ fn ready_table(handle: &SandboxHandle, kept: bool) -> String {
         ));
     }
     let repos: Vec<String> = handle.repos().iter().map(ToString::to_string).collect();
-    s.push_str(&format!(
-        "\n  repos    {}\n\nPress Ctrl-C to stop.",
-        repos.join(", ")
-    ));
+    s.push_str(&format!("\n  repos    {}\n", repos.join(", ")));
+    s.push_str("\nTeam drill: each person runs their line on their own machine.\n");
+    for line in role_lines(handle) {
+        s.push_str(&format!("  {line}\n"));
+    }
+    s.push_str("\nPress Ctrl-C to stop.");
     s
+}
+
+/// Per role, the one line that person runs with their own throwaway token.
+pub fn role_lines(handle: &SandboxHandle) -> Vec<String> {
+    let api = handle.api_url();
+    let token = |login: &str| {
+        handle
+            .user(login)
+            .map(|u| u.token.expose().to_owned())
+            .unwrap_or_default()
+    };
+    vec![
+        format!(
+            "commander: GH_TOKEN={} breakglass drill --scenario clean-run --forge {api}",
+            token("commander")
+        ),
+        format!(
+            "approver:  (login dev, token {}): approving on the forge needs approval support, not in this build yet",
+            token("dev")
+        ),
+        format!(
+            "reviewer:  curl -sS -H 'Authorization: Bearer {}' -d '{{\"event\":\"APPROVE\",\"body\":\"reviewed\"}}' {api}/repos/acme/api/pulls/N/reviews   (N: the review pull request the drill opened)",
+            token("reviewer")
+        ),
+    ]
 }
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made.

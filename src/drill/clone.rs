@@ -52,3 +52,25 @@ fn commit_fix(repo: &Repository) -> Result<String, git2::Error> {
     )?;
     Ok(oid.to_string())
 }
+
+/// A colleague's merged change lands on `branch` of the bare repository at `bare`, the way
+/// a merged pull request moves it on the forge. Returns the new head.
+pub fn colleague_merges(bare: &Path, branch: &str) -> Result<String, git2::Error> {
+    let repo = Repository::open_bare(bare)?;
+    let reference = format!("refs/heads/{branch}");
+    let parent = repo.find_reference(&reference)?.peel_to_commit()?;
+    let blob = repo.blob(b"Checkout retries once on timeout (a colleague's change).\n")?;
+    let mut tree = repo.treebuilder(Some(&parent.tree()?))?;
+    tree.insert("RETRY.md", blob, 0o100644)?;
+    let tree = repo.find_tree(tree.write()?)?;
+    let who = Signature::now("A Colleague", "colleague@example.com")?;
+    let oid = repo.commit(
+        Some(&reference),
+        &who,
+        &who,
+        "Retry checkout once on timeout (merged pull request)\n",
+        &tree,
+        &[&parent],
+    )?;
+    Ok(oid.to_string())
+}

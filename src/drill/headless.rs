@@ -2,11 +2,17 @@
 //! window (activate, push, restore as one confirmed action) → review, each step timed and
 //! counted in forge requests.
 
+use super::judge::outcome;
 use super::rehearsal::{Rehearsal, RehearsalSetup};
-use super::report::{DrillReport, StepTiming};
+use super::report::{DrillReport, StepTiming, faults_met};
+use super::scenario::{FaultTiming, TwistKind};
+use super::scorecard::scorecard;
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
 use crate::flow::FlowError;
+use crate::flow::LedgerView;
+use crate::incident::RestoreTrigger;
+use crate::runbook::Runbook;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,9 +27,15 @@ pub async fn run_headless(
     let mut run = Run {
         rehearsal: &rehearsal,
         steps: Vec::new(),
+        armed: Ok(()),
     };
-    run_steps(&mut run).await;
+    tokio::select! {
+        () = run_steps(&mut run) => {}
+        () = arm_timed_faults(&rehearsal) => {}
+    }
+    run.armed?;
     let steps = run.steps;
+    let requests = rehearsal.requests();
     let finished = rehearsal.finish().await.into_iter().find(|f| f.id == id);
     let exposure_millis = finished
         .as_ref()
@@ -34,19 +46,74 @@ pub async fn run_headless(
                 .filter(|w| w.closed_at.is_some())
                 .map(|w| w.length(incident.updated_at).num_milliseconds())
         });
+    let verdict = finished
+        .as_ref()
+        .map_or_else(|| Verdict::never_declared(&id), |f| f.verdict.clone());
+    let incident = finished.as_ref().and_then(|f| f.incident.as_ref());
+    let outcome = outcome(incident, &verdict, &steps);
+    let expected = setup.scenario.as_ref().map(|s| outcome.check(&s.expect));
+    let scorecard = incident.map(|incident| {
+        let paths = rehearsal.paths();
+        let runbook = rehearsal
+            .flow()
+            .config()
+            .runbook(paths)
+            .unwrap_or_else(|_| Runbook::default_github());
+        let ledger = LedgerView::read(&paths.audit_log());
+        scorecard(incident, &runbook, &ledger.incidents, verdict.clone())
+    });
     Ok(DrillReport {
         incident: id.clone(),
+        scenario: setup.scenario.as_ref().map(|s| s.id.clone()),
         steps,
         exposure_millis,
-        faults: setup.faults.clone(),
+        faults: setup
+            .faults
+            .iter()
+            .cloned()
+            .chain(
+                setup
+                    .scenario
+                    .iter()
+                    .flat_map(|s| s.faults.iter().map(|f| f.spec.clone())),
+            )
+            .collect(),
+        faults_met: faults_met(&requests),
         restored_at_end: finished.as_ref().and_then(|f| f.restored_at_end.clone()),
-        verdict: finished.map_or_else(|| Verdict::never_declared(&id), |f| f.verdict),
+        outcome,
+        expected,
+        scorecard,
+        verdict,
     })
+}
+
+/// Arms the scenario's faults that come after a time, each at its time; then waits for
+/// ever (the steps end the drill).
+async fn arm_timed_faults(rehearsal: &Rehearsal) {
+    let mut timed: Vec<(std::time::Duration, String)> = rehearsal
+        .plan()
+        .iter()
+        .flat_map(|s| &s.faults)
+        .filter_map(|f| match f.timing {
+            FaultTiming::After(after) => Some((after, f.spec.clone())),
+            _ => None,
+        })
+        .collect();
+    timed.sort();
+    let started = Instant::now();
+    for (after, spec) in timed {
+        tokio::time::sleep(after.saturating_sub(started.elapsed())).await;
+        // Validated when the scenario was read.
+        let _ = rehearsal.arm(&spec);
+    }
+    std::future::pending::<()>().await;
 }
 
 struct Run<'a> {
     rehearsal: &'a Rehearsal,
     steps: Vec<StepTiming>,
+    /// Arming a step's faults failed: the drill cannot be run as its scenario says.
+    armed: Result<(), DrillError>,
 }
 
 impl Run<'_> {
@@ -56,6 +123,9 @@ impl Run<'_> {
         name: &'static str,
         step: impl Future<Output = Result<T, FlowError>>,
     ) -> Option<T> {
+        if let Err(error) = self.rehearsal.arm_at_step(name) {
+            self.armed = Err(error);
+        }
         let before = self.rehearsal.requests().len();
         let started = Instant::now();
         let result = step.await;
@@ -76,6 +146,18 @@ impl Run<'_> {
         });
         result.ok()
     }
+
+    /// Records a twist the scenario plays as a zero-request step.
+    fn twist(&mut self, what: &'static str, done: Result<String, DrillError>) {
+        self.steps.push(StepTiming {
+            step: "twist",
+            millis: 0,
+            requests: 0,
+            request_lines: vec![what.to_owned()],
+            ok: done.is_ok(),
+            error: done.err().map(|e| e.to_string()),
+        });
+    }
 }
 
 async fn run_steps(run: &mut Run<'_>) {
@@ -95,12 +177,33 @@ async fn run_steps(run: &mut Run<'_>) {
     {
         return;
     }
+    if rehearsal.twist_at("restore") == Some(TwistKind::TerminalDies) {
+        terminal_dies(run).await;
+        return;
+    }
     // The default runbook's window: one confirmed action, no step of the drill inside it.
+    // A scenario's faults for activate, push or restore are armed as the window starts
+    // (their specs pick the request they hit), and a colleague's merge lands between the
+    // confirmation and the push.
+    for inner in ["activate", "push", "restore"] {
+        if let Err(error) = rehearsal.arm_at_step(inner) {
+            run.armed = Err(error);
+        }
+    }
+    let mut moved = None;
     let window = async {
         let prepared = flow.prepare_window(id, Some(clone_dir), None).await?;
+        if rehearsal.twist_at("push") == Some(TwistKind::MainMoves) {
+            moved = Some(rehearsal.move_branch());
+        }
         flow.run_window(&prepared).await
     };
     let done = run.step("window", window).await;
+    if let Some(moved) = moved {
+        let window = run.steps.pop();
+        run.twist("a colleague's merge moved the branch", moved);
+        run.steps.extend(window);
+    }
     if let (Some(report), Some(timing)) = (&done, run.steps.last_mut())
         && (report.needs_attention() || !report.push.accepted)
     {
@@ -108,13 +211,34 @@ async fn run_steps(run: &mut Run<'_>) {
         timing.error = Some(if report.push.accepted {
             report.restore.summary()
         } else {
-            format!(
+            let clone = rehearsal.flow().config().remote.clone();
+            let branch = &rehearsal.scenario().branch;
+            std::iter::once(format!(
                 "push refused: {}",
                 report.push.status.as_deref().unwrap_or("refused")
-            )
+            ))
+            .chain(report.next_steps(&clone, branch))
+            .collect::<Vec<_>>()
+            .join("; ")
         });
     }
     if done.is_some_and(|report| report.push.accepted && report.restore.verified) {
         run.step("review", flow.open_review(id)).await;
     }
+}
+
+/// The terminal dies with the glass open: the commander used the separate steps (the rare
+/// case that keeps the glass open across pushes), broke the glass and pushed, and then
+/// nobody is left to restore. The watchdog closes the glass at the deadline; the commander
+/// comes back and reads what happened.
+async fn terminal_dies(run: &mut Run<'_>) {
+    let rehearsal = run.rehearsal;
+    let (flow, clone_dir) = (rehearsal.flow(), rehearsal.clone_dir());
+    let id = rehearsal.scenario().id.as_str();
+    if run.step("activate", flow.activate(id)).await.is_some() {
+        run.step("push", flow.push(id, Some(clone_dir), None)).await;
+    }
+    run.step("watchdog", flow.guard_lease(id, RestoreTrigger::Watchdog))
+        .await;
+    run.step("restart", flow.recover()).await;
 }

@@ -4,7 +4,9 @@
 //! could still be asked. The headless report, the TUI's recent drills and the summary
 //! printed when the TUI closes all ask it.
 
-use crate::incident::Incident;
+use super::report::StepTiming;
+use super::scenario::{Expectation, OutcomeKind};
+use crate::incident::{Incident, RestoreTrigger};
 use serde::Serialize;
 
 /// What the drill's forge says now, beyond the log. `None` where it was not asked: once
@@ -118,6 +120,86 @@ pub fn judge(incident: &Incident, forge: &ForgeEvidence) -> Verdict {
         passed: problems.is_empty(),
         problems,
     }
+}
+
+/// How a drill ended, in a scenario's terms (see [`OutcomeKind`]), with the words the
+/// commander was told.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    /// The step that said no, for `refused` and `push-rejected`.
+    pub step: Option<String>,
+    /// What the failing step said and the verdict's problems, in words.
+    pub said: Vec<String>,
+}
+
+/// Whether a drill ended as its scenario expects, and if not, why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectationCheck {
+    pub expected: OutcomeKind,
+    pub met: bool,
+    pub mismatches: Vec<String>,
+}
+
+impl Outcome {
+    /// Checks this outcome against `expect`.
+    pub fn check(&self, expect: &Expectation) -> ExpectationCheck {
+        let mut mismatches = Vec::new();
+        if self.kind != expect.outcome {
+            mismatches.push(format!(
+                "expected the drill to end `{}`, it ended `{}`",
+                expect.outcome.name(),
+                self.kind.name()
+            ));
+        }
+        if expect.step.is_some() && self.step != expect.step {
+            mismatches.push(format!(
+                "expected step `{}` to say no, it was `{}`",
+                expect.step.as_deref().unwrap_or_default(),
+                self.step.as_deref().unwrap_or("none")
+            ));
+        }
+        let said = self.said.join("\n").to_lowercase();
+        for words in &expect.says {
+            if !said.contains(&words.to_lowercase()) {
+                mismatches.push(format!("the commander was never told `{words}`"));
+            }
+        }
+        ExpectationCheck {
+            expected: expect.outcome,
+            met: mismatches.is_empty(),
+            mismatches,
+        }
+    }
+}
+
+/// How the drill ended, from the incident as folded, the verdict and the steps it ran.
+/// The one rule for scenario outcomes, beside [`judge`].
+pub fn outcome(incident: Option<&Incident>, verdict: &Verdict, steps: &[StepTiming]) -> Outcome {
+    let failed = steps.iter().find(|s| !s.ok);
+    let mut said: Vec<String> = failed.and_then(|s| s.error.clone()).into_iter().collect();
+    said.extend(verdict.problems.iter().cloned());
+    let closed_exactly =
+        incident.is_some_and(|i| !i.glass_possibly_open()) && verdict.restored_exactly;
+    let (kind, step) = match incident {
+        _ if verdict.passed => (OutcomeKind::Passed, None),
+        Some(i) if i.activation.is_none() && failed.is_some() => {
+            (OutcomeKind::Refused, failed.map(|s| s.step.to_owned()))
+        }
+        Some(i)
+            if closed_exactly
+                && i.restore.attempts.last().map(|a| a.trigger)
+                    == Some(RestoreTrigger::Watchdog) =>
+        {
+            (OutcomeKind::WatchdogRestored, None)
+        }
+        Some(_) if closed_exactly && verdict.drift_found => (OutcomeKind::Drift, None),
+        Some(i) if closed_exactly && !i.push_rejections.is_empty() && i.pushes.is_empty() => {
+            (OutcomeKind::PushRejected, Some("push".to_owned()))
+        }
+        _ => (OutcomeKind::Failed, failed.map(|s| s.step.to_owned())),
+    };
+    Outcome { kind, step, said }
 }
 
 #[cfg(test)]

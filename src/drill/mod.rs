@@ -9,12 +9,15 @@ mod headless;
 mod judge;
 mod rehearsal;
 mod report;
+pub mod scenario;
+pub mod scorecard;
 
 pub use clone::{FIX_FILE, clone_with_fix};
 pub use headless::run_headless;
-pub use judge::{ForgeEvidence, Verdict, judge};
-pub use rehearsal::{Finished, Rehearsal, RehearsalSetup};
-pub use report::{DrillReport, StepTiming};
+pub use judge::{ExpectationCheck, ForgeEvidence, Outcome, Verdict, judge, outcome};
+pub use rehearsal::{Finished, Rehearsal, RehearsalSetup, SharedForge};
+pub use report::{DrillReport, FaultMet, StepTiming, faults_met};
+pub use scenario::Scenario;
 
 use crate::flow::FlowError;
 use crate::forge::sandbox::{FaultSpecError, SandboxError};
@@ -41,4 +44,6 @@ pub enum DrillError {
     Scratch(std::io::Error),
     #[error(transparent)]
     Flow(#[from] FlowError),
+    #[error("cannot drill against the shared sandbox: {0}")]
+    SharedForge(String),
 }

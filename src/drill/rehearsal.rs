@@ -5,6 +5,7 @@
 
 use super::clone::clone_with_fix;
 use super::judge::{ForgeEvidence, Verdict, judge};
+use super::scenario::{FaultTiming, Scenario};
 use super::{COMMANDER, DRILL_BRANCH, DRILL_REPO, DrillError};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -13,6 +14,7 @@ use crate::forge::RepoId;
 use crate::forge::sandbox::{Fault, RequestRecord, Sandbox, SandboxHandle, SandboxOptions};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::paths::Paths;
+use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,6 +29,47 @@ pub struct RehearsalSetup {
     pub paths: Option<Paths>,
     /// Where the sandbox keeps its state; `None`: a temporary directory.
     pub sandbox_dir: Option<PathBuf>,
+    /// The scenario rehearsed: its situation picks the repository and the commander, its
+    /// faults and twists are armed as it says; `None`: the clean run as before scenarios.
+    pub scenario: Option<Scenario>,
+    /// A shared sandbox (`breakglass sandbox`) to drill against instead of an in-process
+    /// one: a team drill, each person on their own machine with their own token.
+    pub forge: Option<SharedForge>,
+}
+
+/// A sandbox forge served by `breakglass sandbox` elsewhere.
+#[derive(Debug, Clone)]
+pub struct SharedForge {
+    /// Its REST API root, `http://HOST:PORT`.
+    pub api_url: String,
+    /// The person's own throwaway token on it.
+    pub token: Secret,
+}
+
+/// How the drill reaches its forge and who it asks to review.
+struct ForgeAccess {
+    api_url: String,
+    clone_url: String,
+    token: Secret,
+    reviewers: Vec<String>,
+}
+
+impl RehearsalSetup {
+    /// The repository the drill's branch is in.
+    pub fn repo(&self) -> RepoId {
+        self.scenario
+            .as_ref()
+            .map_or(DRILL_REPO, |s| s.protection.repo())
+            .parse()
+            .expect("a valid repository id")
+    }
+
+    /// The seeded login the commander drills as.
+    pub fn commander(&self) -> &'static str {
+        self.scenario
+            .as_ref()
+            .map_or(COMMANDER, Scenario::commander_login)
+    }
 }
 
 /// How one drill declared here ended.
@@ -45,9 +88,15 @@ pub struct Rehearsal {
     flow: Arc<Flow>,
     /// `None` once finished: the forge is gone.
     sandbox: Mutex<Option<SandboxHandle>>,
+    /// The forge is a shared sandbox served elsewhere: it outlives the drill, and only
+    /// the log's proof and the forge's REST answers are at hand.
+    shared: bool,
     api_url: String,
     clone_dir: PathBuf,
     scenario: Declaration,
+    /// The scenario rehearsed, if any.
+    plan: Option<Scenario>,
+    repo: RepoId,
     declared: Mutex<Vec<String>>,
     /// The clone, and the home when it is temporary; removed when the rehearsal is dropped.
     _scratch: tempfile::TempDir,
@@ -69,9 +118,15 @@ impl Rehearsal {
         setup: &RehearsalSetup,
         clock: Arc<dyn Clock>,
     ) -> Result<Rehearsal, DrillError> {
+        let at_start = setup
+            .scenario
+            .iter()
+            .flat_map(|s| &s.faults)
+            .filter_map(|f| (f.timing == FaultTiming::Start).then_some(&f.spec));
         let faults = setup
             .faults
             .iter()
+            .chain(at_start)
             .map(|spec| Fault::parse(spec))
             .collect::<Result<Vec<_>, _>>()?;
         let scratch = tempfile::tempdir().map_err(DrillError::Scratch)?;
@@ -79,6 +134,44 @@ impl Rehearsal {
             .paths
             .clone()
             .unwrap_or_else(|| Paths::under(&scratch.path().join("home")));
+        if let Some(shared) = &setup.forge {
+            let arms = |s: &Scenario| !s.faults.is_empty() || !s.twists.is_empty();
+            if !setup.faults.is_empty() || setup.scenario.as_ref().is_some_and(arms) {
+                return Err(DrillError::SharedForge(
+                    "this drill arms faults or twists on its forge, which only an in-process \
+                     sandbox allows; arm them where the sandbox runs (breakglass sandbox --fault) \
+                     and pick a scenario without them, or drop --forge"
+                        .into(),
+                ));
+            }
+            let repo = setup.repo();
+            let access = ForgeAccess {
+                clone_url: format!(
+                    "{}/git/{}/{}.git",
+                    shared.api_url.trim_end_matches('/'),
+                    repo.owner,
+                    repo.name
+                ),
+                api_url: shared.api_url.trim_end_matches('/').to_owned(),
+                token: shared.token.clone(),
+                // The sandbox's seeded reviewer; a team drill's reviewer uses that login.
+                reviewers: vec!["reviewer".to_owned()],
+            };
+            let clone_dir = scratch.path().join("clone");
+            let flow = open_flow(&access, paths, &clone_dir, clock.clone()).await?;
+            return Ok(Rehearsal {
+                scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
+                plan: setup.scenario.clone(),
+                repo,
+                api_url: access.api_url,
+                flow: Arc::new(flow),
+                sandbox: Mutex::new(None),
+                shared: true,
+                clone_dir,
+                declared: Mutex::new(Vec::new()),
+                _scratch: scratch,
+            });
+        }
         let sandbox = Sandbox::start(SandboxOptions {
             faults,
             clock: clock.clone(),
@@ -87,12 +180,28 @@ impl Rehearsal {
         })
         .await?;
         let clone_dir = scratch.path().join("clone");
-        match open_flow(&sandbox, paths, &clone_dir, clock.clone()).await {
+        let repo = setup.repo();
+        let who = setup.commander();
+        let access = ForgeAccess {
+            api_url: sandbox.api_url(),
+            clone_url: sandbox.clone_url(&repo),
+            token: sandbox.token(who),
+            reviewers: sandbox
+                .users()
+                .into_iter()
+                .filter(|u| u.login != who && u.role != "owner")
+                .map(|u| u.login)
+                .collect(),
+        };
+        match open_flow(&access, paths, &clone_dir, clock.clone()).await {
             Ok(flow) => Ok(Rehearsal {
-                scenario: scenario(setup, clock.as_ref()),
+                scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
+                plan: setup.scenario.clone(),
+                repo,
                 api_url: sandbox.api_url(),
                 flow: Arc::new(flow),
                 sandbox: Mutex::new(Some(sandbox)),
+                shared: false,
                 clone_dir,
                 declared: Mutex::new(Vec::new()),
                 _scratch: scratch,
@@ -134,12 +243,16 @@ impl Rehearsal {
         let remote_url = declaration
             .remote_url
             .or_else(|| self.flow.clone_remote_url(Some(&self.clone_dir), None));
+        let scenario = self.plan.as_ref().map(|s| s.id.clone());
         let incident = self
             .flow
-            .declare(Declaration {
-                remote_url,
-                ..declaration
-            })
+            .declare_scenario(
+                Declaration {
+                    remote_url,
+                    ..declaration
+                },
+                scenario,
+            )
             .await?;
         lock(&self.declared).push(id);
         Ok(incident)
@@ -148,6 +261,55 @@ impl Rehearsal {
     /// True when `incident` was declared on this rehearsal's sandbox.
     pub fn holds(&self, incident: &str) -> bool {
         lock(&self.declared).iter().any(|id| id == incident)
+    }
+
+    /// The scenario rehearsed, if any.
+    pub fn plan(&self) -> Option<&Scenario> {
+        self.plan.as_ref()
+    }
+
+    /// The scenario's twist at `step`, if any.
+    pub fn twist_at(&self, step: &str) -> Option<super::scenario::TwistKind> {
+        self.plan
+            .iter()
+            .flat_map(|s| &s.twists)
+            .find(|t| t.at == step)
+            .map(|t| t.what)
+    }
+
+    /// Arms the scenario's faults tied to `step`, as that step starts.
+    pub fn arm_at_step(&self, step: &str) -> Result<(), DrillError> {
+        let specs: Vec<String> = self
+            .plan
+            .iter()
+            .flat_map(|s| &s.faults)
+            .filter(|f| matches!(&f.timing, FaultTiming::AtStep(at) if at == step))
+            .map(|f| f.spec.clone())
+            .collect();
+        for spec in specs {
+            self.arm(&spec)?;
+        }
+        Ok(())
+    }
+
+    /// Arms one fault on the drill's forge now.
+    pub fn arm(&self, spec: &str) -> Result<(), DrillError> {
+        let fault = Fault::parse(spec)?;
+        if let Some(sandbox) = lock(&self.sandbox).as_ref() {
+            sandbox.add_fault(fault);
+        }
+        Ok(())
+    }
+
+    /// A colleague's merge lands on the drill's branch on the forge (the twist
+    /// `main-moves`). Returns the new head.
+    pub fn move_branch(&self) -> Result<String, DrillError> {
+        let path = lock(&self.sandbox)
+            .as_ref()
+            .map(|s| s.repo_path(&self.repo))
+            .ok_or_else(|| DrillError::Clone("the drill's forge is gone".into()))?;
+        super::clone::colleague_merges(&path, DRILL_BRANCH)
+            .map_err(|e| DrillError::Clone(e.message().to_owned()))
     }
 
     /// Every request the sandbox answered so far (none once finished).
@@ -219,8 +381,7 @@ impl Rehearsal {
                 return ForgeEvidence::default();
             };
             incident.pushes.last().map(|push| {
-                let repo: RepoId = DRILL_REPO.parse().expect("a valid repository id");
-                sandbox.branch_head(&repo, &incident.branch).as_deref() == Some(&push.new_sha)
+                sandbox.branch_head(&self.repo, &incident.branch).as_deref() == Some(&push.new_sha)
             })
         };
         let read_back_equal = if incident.activation.is_some() && incident.restore.verified {
@@ -240,22 +401,21 @@ impl Rehearsal {
     }
 
     fn forge_running(&self) -> bool {
-        lock(&self.sandbox).is_some()
+        self.shared || lock(&self.sandbox).is_some()
     }
 }
 
 /// Clones the seeded repository with the fix and opens the flow on the sandbox.
 async fn open_flow(
-    sandbox: &SandboxHandle,
+    access: &ForgeAccess,
     paths: Paths,
     clone_dir: &Path,
     clock: Arc<dyn Clock>,
 ) -> Result<Flow, DrillError> {
-    let repo: RepoId = DRILL_REPO.parse().expect("a valid repository id");
-    let token = sandbox.token(COMMANDER);
+    let token = access.token.clone();
     {
         let (url, token, dir) = (
-            sandbox.clone_url(&repo),
+            access.clone_url.clone(),
             token.clone(),
             clone_dir.to_owned(),
         );
@@ -265,13 +425,8 @@ async fn open_flow(
             .await
             .map_err(|e| DrillError::Clone(e.message().to_owned()))?;
     }
-    let api_url = sandbox.api_url();
-    let reviewers = sandbox
-        .users()
-        .into_iter()
-        .filter(|u| u.login != COMMANDER && u.role != "owner")
-        .map(|u| u.login)
-        .collect();
+    let api_url = access.api_url.clone();
+    let reviewers = access.reviewers.clone();
     let config = Config {
         api_url: url::Url::parse(&api_url).expect("the sandbox's URL parses"),
         ..Config::default()
@@ -299,16 +454,33 @@ async fn open_flow(
 /// The drill's declaration: the seeded repository, a ticket-linked reason, an id from the
 /// injected clock.
 fn scenario(setup: &RehearsalSetup, clock: &dyn Clock) -> Declaration {
-    let id = format!("DRILL-{}", clock.now().format("%Y%m%d-%H%M%S"));
+    let mut id = format!("DRILL-{}", clock.now().format("%Y%m%d-%H%M%S"));
+    // Runs of different scenarios in the same second stay apart in one log.
+    if let Some(scenario) = &setup.scenario {
+        id.push('-');
+        id.push_str(&scenario.id);
+    }
     Declaration {
         reason: format!("Drill: checkout returns 500 — https://tickets.example.com/{id}"),
         id,
-        repo: DRILL_REPO.parse().expect("a valid repository id"),
+        repo: setup.repo(),
         branch: DRILL_BRANCH.into(),
         ttl: setup.ttl,
         drill: true,
         remote_url: None,
     }
+}
+
+/// `declaration` with an id the log does not hold yet: a run of the same scenario in the
+/// same second gets `-2`, `-3`, … rather than being refused as already declared.
+fn unused_id(flow: &Flow, mut declaration: Declaration) -> Declaration {
+    let base = declaration.id.clone();
+    let mut n = 1;
+    while flow.incident(&declaration.id).is_ok() {
+        n += 1;
+        declaration.id = format!("{base}-{n}");
+    }
+    declaration
 }
 
 /// A poisoned lock still holds usable data: nothing half-done lives in these.

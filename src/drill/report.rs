@@ -1,6 +1,9 @@
 //! What a drill measured and whether it passed, in words or as JSON.
 
 use super::Verdict;
+use super::judge::{ExpectationCheck, Outcome};
+use super::scorecard::Scorecard;
+use crate::forge::sandbox::RequestRecord;
 use serde::Serialize;
 
 /// One step's cost.
@@ -21,10 +24,22 @@ pub struct StepTiming {
 #[derive(Debug, Clone, Serialize)]
 pub struct DrillReport {
     pub incident: String,
+    /// The scenario rehearsed, if any.
+    pub scenario: Option<String>,
     pub steps: Vec<StepTiming>,
     /// From the activation intent to the verified restore.
     pub exposure_millis: Option<i64>,
     pub faults: Vec<String>,
+    /// Each injected fault the forge played, with the request it met and how the drill
+    /// went on from there.
+    pub faults_met: Vec<FaultMet>,
+    /// How the drill ended.
+    pub outcome: Outcome,
+    /// Whether that is what the scenario expects.
+    pub expected: Option<ExpectationCheck>,
+    /// Each step against its target, and the comparison with earlier runs of the
+    /// scenario, from the audit log (`None` if the drill's incident cannot be read).
+    pub scorecard: Option<Scorecard>,
     /// A glass the drill's own steps left open, restored as the drill ended, in words.
     pub restored_at_end: Option<String>,
     #[serde(flatten)]
@@ -35,6 +50,9 @@ impl DrillReport {
     /// The report as the operator reads it.
     pub fn render(&self) -> String {
         let mut out = format!("drill {} against the sandbox forge\n", self.incident);
+        if let Some(scenario) = &self.scenario {
+            out.push_str(&format!("scenario: {scenario}\n"));
+        }
         if !self.faults.is_empty() {
             out.push_str(&format!("faults: {}\n", self.faults.join(", ")));
         }
@@ -72,13 +90,70 @@ impl DrillReport {
         for problem in &verdict.problems {
             out.push_str(&format!("problem: {problem}\n"));
         }
-        out.push_str(if verdict.passed {
-            "drill passed\n"
-        } else {
-            "DRILL FAILED\n"
+        for met in &self.faults_met {
+            out.push_str(&format!(
+                "fault met: {} on {} — {}\n",
+                met.fault, met.request, met.handled
+            ));
+        }
+        if let Some(card) = &self.scorecard {
+            out.push_str(&card.render(false));
+        }
+        out.push_str(&format!("outcome: {}\n", self.outcome.kind.name()));
+        if let Some(check) = &self.expected {
+            if check.met {
+                out.push_str("as the scenario expects\n");
+            }
+            for mismatch in &check.mismatches {
+                out.push_str(&format!("NOT AS EXPECTED: {mismatch}\n"));
+            }
+        }
+        out.push_str(match &self.expected {
+            Some(check) if check.met => "drill passed: it ended as the scenario expects\n",
+            Some(_) => "DRILL FAILED: it did not end as the scenario expects\n",
+            None if verdict.passed => "drill passed\n",
+            None => "DRILL FAILED\n",
         });
         out
     }
+}
+
+/// One injected fault the forge played.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultMet {
+    /// The fault's spec.
+    pub fault: String,
+    /// `METHOD path status` of the request it shaped.
+    pub request: String,
+    /// How the drill went on: the next answer to the same request.
+    pub handled: String,
+}
+
+/// The faults the forge played, from its request log, each with what came next on the same
+/// route (a retry that succeeded, or nothing).
+pub fn faults_met(requests: &[RequestRecord]) -> Vec<FaultMet> {
+    requests
+        .iter()
+        .enumerate()
+        .filter_map(|(index, record)| {
+            let fault = record.fault.clone()?;
+            let next = requests[index + 1..]
+                .iter()
+                .find(|r| r.method == record.method && r.path == record.path);
+            let handled = match next {
+                Some(r) if r.fault.is_none() && r.status < 400 => {
+                    format!("retried: {} {} answered {}", r.method, r.path, r.status)
+                }
+                Some(r) => format!("retried: answered {} again", r.status),
+                None => "not retried".to_owned(),
+            };
+            Some(FaultMet {
+                fault,
+                request: format!("{} {} {}", record.method, record.path, record.status),
+                handled,
+            })
+        })
+        .collect()
 }
 
 fn yes(b: bool) -> &'static str {

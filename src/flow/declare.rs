@@ -29,6 +29,16 @@ pub struct Declaration {
 impl Flow {
     /// Records the declaration after checking it; refuses an id the log already holds.
     pub async fn declare(&self, declaration: Declaration) -> Result<Incident, FlowError> {
+        self.declare_scenario(declaration, None).await
+    }
+
+    /// [`Flow::declare`] for a drill that rehearses `scenario` (recorded in the
+    /// declaration, so history can group runs of one scenario).
+    pub async fn declare_scenario(
+        &self,
+        declaration: Declaration,
+        scenario: Option<String>,
+    ) -> Result<Incident, FlowError> {
         let config = &self.config;
         config.validate_incident_id(&declaration.id)?;
         let reason = config.validate_reason(&declaration.reason)?;
@@ -60,6 +70,7 @@ impl Flow {
                     .as_deref()
                     .map(without_credentials)
                     .map(|url| crate::text::sanitize_line(&url)),
+                scenario: scenario.map(|s| crate::text::sanitize_line(&s)),
             },
         )?;
         self.recorder.load(&id)

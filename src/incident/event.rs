@@ -83,6 +83,10 @@ pub enum IncidentEvent {
         /// the declaration had no clone.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remote_url: Option<String>,
+        /// The drill scenario rehearsed (drills only); absent in older logs and for
+        /// drills run before scenarios existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scenario: Option<String>,
     },
     /// A manual runbook step was ticked.
     StepDone {

@@ -33,6 +33,7 @@ pub fn sample(kind: &str) -> IncidentEvent {
             drill: false,
             api_url: Some("https://api.github.com".into()),
             remote_url: Some("https://github.com/acme/api.git".into()),
+            scenario: None,
         },
         "step_done" => E::StepDone {
             step: "second-pair-of-eyes".into(),

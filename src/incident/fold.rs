@@ -74,6 +74,7 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         drill,
         api_url,
         remote_url,
+        scenario,
     } = &record.event
     else {
         return Err(FoldError::NotDeclared {
@@ -93,6 +94,7 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         drill: *drill,
         api_url: api_url.clone(),
         remote_url: remote_url.clone(),
+        drill_scenario: scenario.clone(),
         declared_at: record.ts,
         declared_by: record.actor.clone(),
         phase: Phase::Declared,

@@ -45,6 +45,7 @@ fn declared(id: &str) -> IncidentEvent {
         drill,
         api_url,
         remote_url,
+        scenario: None,
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Incident {
     pub api_url: Option<String>,
     /// The clone's remote URL at declaration (credentials redacted), if there was one.
     pub remote_url: Option<String>,
+    /// The drill scenario this rehearsal ran, when it ran one.
+    pub drill_scenario: Option<String>,
     pub declared_at: DateTime<Utc>,
     pub declared_by: String,
     pub phase: Phase,

@@ -19,6 +19,8 @@ pub enum Screen {
     Checklist,
     Timeline,
     Review,
+    /// The drill history charts.
+    DrillHistory,
 }
 
 /// A modal layer over the screen.

@@ -34,6 +34,8 @@ pub enum Action {
     Declare,
     /// Start a drill against the sandbox forge.
     Drill,
+    /// Open the drill history charts.
+    DrillHistory,
     /// Ask for a lease extension (a reason is required).
     ExtendLease,
     /// Restore protections now.
@@ -146,10 +148,12 @@ pub enum Scope {
     /// The quit dialog of a drill: no watchdog outlives its sandbox forge.
     DrillQuitDialog,
     Help,
+    /// The drill history charts.
+    DrillHistory,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Home,
         Scope::Declare,
         Scope::Checklist,
@@ -161,6 +165,7 @@ impl Scope {
         Scope::QuitDialog,
         Scope::DrillQuitDialog,
         Scope::Help,
+        Scope::DrillHistory,
     ];
 }
 
@@ -201,7 +206,7 @@ const GLOBAL: [Binding; 8] = [
     bind(Key::ch('q'), A::Quit, "quit", Some("quit")),
 ];
 
-const HOME: [Binding; 3] = [
+const HOME: [Binding; 4] = [
     bind(
         Key::plain(K::Enter),
         A::Perform,
@@ -220,6 +225,7 @@ const HOME: [Binding; 3] = [
         "start a drill (sandbox)",
         Some("drill"),
     ),
+    bind(Key::ch('h'), A::DrillHistory, "drill history charts", None),
 ];
 
 const DECLARE: [Binding; 4] = [
@@ -336,6 +342,17 @@ const QUIT: [Binding; 4] = [
 /// A drill's sandbox forge ends with the process, so there is no watchdog to leave it to.
 const DRILL_QUIT: [Binding; 3] = [QUIT[0], QUIT[1], QUIT[3]];
 
+/// The drill history: read-only charts, so only leaving and help.
+const DRILL_HISTORY: [Binding; 2] = [
+    bind(
+        Key::plain(K::Esc),
+        A::Back,
+        "close the drill history",
+        Some("back"),
+    ),
+    bind(Key::ch('?'), A::Help, "keys of this screen", Some("help")),
+];
+
 const HELP: [Binding; 2] = [
     bind(Key::plain(K::Esc), A::Back, "close help", Some("close")),
     bind(Key::ch('?'), A::Help, "close help", None),
@@ -355,6 +372,7 @@ pub fn bindings(scope: Scope) -> Vec<Binding> {
         Scope::QuitDialog => &[&QUIT],
         Scope::DrillQuitDialog => &[&DRILL_QUIT],
         Scope::Help => &[&HELP],
+        Scope::DrillHistory => &[&DRILL_HISTORY],
     };
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }

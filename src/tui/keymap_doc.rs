@@ -17,6 +17,7 @@ fn title(scope: Scope) -> &'static str {
         Scope::QuitDialog => "Quit with the glass open",
         Scope::DrillQuitDialog => "Quit a drill with the glass open",
         Scope::Help => "Help overlay",
+        Scope::DrillHistory => "Drill history",
     }
 }
 

@@ -31,6 +31,7 @@ pub fn screen_scope(app: &App) -> Scope {
         Screen::Timeline if app.timeline.editing_filter => Scope::TimelineFilter,
         Screen::Timeline => Scope::Timeline,
         Screen::Review => Scope::Review,
+        Screen::DrillHistory => Scope::DrillHistory,
     }
 }
 
@@ -59,7 +60,7 @@ pub fn on_key(app: &mut App, event: KeyEvent) -> Vec<Command> {
         Scope::Declare => on_declare(app, action, event),
         Scope::TimelineFilter => on_filter(app, action, event),
         Scope::Review => on_review(app, action, event),
-        Scope::Home | Scope::Checklist | Scope::Timeline => match action {
+        Scope::Home | Scope::Checklist | Scope::Timeline | Scope::DrillHistory => match action {
             Some(action) => on_screen_action(app, action),
             None => Vec::new(),
         },
@@ -82,6 +83,7 @@ fn on_screen_action(app: &mut App, action: Action) -> Vec<Command> {
             return match app.screen {
                 Screen::Home => on_home(app, other),
                 Screen::Checklist => on_checklist(app, other),
+                Screen::DrillHistory => Vec::new(),
                 _ => {
                     on_timeline(app, other);
                     Vec::new()
@@ -108,6 +110,7 @@ fn on_home(app: &mut App, action: Action) -> Vec<Command> {
             app.start_work("Starting the sandbox forge for a drill");
             return vec![Command::StartDrill];
         }
+        Action::DrillHistory => app.go_to(Screen::DrillHistory),
         Action::Perform => {
             if let Some(row) = app.home.incidents.get(app.home_selected) {
                 let incident = row.id.clone();

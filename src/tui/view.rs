@@ -22,6 +22,21 @@ pub struct HomeView {
     /// Real incidents whose retroactive review awaits its sign-off, oldest first.
     pub reviews: Vec<crate::flow::OutstandingReview>,
     pub drills: Vec<DrillRow>,
+    /// The team's drill history (the drill history screen).
+    pub history: DrillHistoryView,
+}
+
+/// The drill history screen: the runs of one scenario over time and each step's median
+/// against its target across them, as `drill::scorecard` computes them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DrillHistoryView {
+    /// The scenario shown (the one drilled last).
+    pub scenario: Option<String>,
+    /// Its runs, oldest first.
+    pub runs: Vec<crate::drill::scorecard::DrillRun>,
+    pub trends: Vec<crate::drill::scorecard::StepTrend>,
+    /// "step … is late in most runs: practise it or change its target".
+    pub advice: Vec<String>,
 }
 
 /// One open incident on the home screen.

@@ -3,7 +3,7 @@
 
 use super::checklist::window_banner;
 use crate::incident::{Incident, Phase};
-use crate::tui::view::{ChainStatus, DrillRow, HomeView, IncidentRow, LeaseRow};
+use crate::tui::view::{ChainStatus, DrillHistoryView, DrillRow, HomeView, IncidentRow, LeaseRow};
 use chrono::{DateTime, Utc};
 
 /// How many finished drills the home screen lists.
@@ -52,6 +52,30 @@ pub fn home_view(incidents: &[Incident]) -> HomeView {
         leases,
         reviews: crate::flow::outstanding_reviews(incidents),
         drills,
+        history: drill_history(incidents),
+    }
+}
+
+/// The history of the scenario drilled last, against the default runbook's targets (the
+/// runbook drills walk).
+pub fn drill_history(incidents: &[Incident]) -> DrillHistoryView {
+    use crate::drill::scorecard::{advice, history, step_trends};
+    let runbook = crate::runbook::Runbook::default_github();
+    let scenario = incidents
+        .iter()
+        .filter(|i| i.drill && i.drill_scenario.is_some())
+        .max_by_key(|i| i.declared_at)
+        .and_then(|i| i.drill_scenario.clone());
+    let Some(scenario) = scenario else {
+        return DrillHistoryView::default();
+    };
+    let runs = history(incidents, &runbook, Some(&scenario));
+    let trends = step_trends(&runs, &runbook);
+    DrillHistoryView {
+        advice: advice(&trends),
+        scenario: Some(scenario),
+        runs,
+        trends,
     }
 }
 

@@ -46,6 +46,7 @@ fn declared(id: &str) -> E {
         drill: false,
         api_url: None,
         remote_url: None,
+        scenario: None,
     }
 }
 

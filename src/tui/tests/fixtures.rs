@@ -74,6 +74,7 @@ impl Story {
             drill: true,
             api_url: Some("http://127.0.0.1:8080".into()),
             remote_url: Some("http://127.0.0.1:8080/git/acme/api.git".into()),
+            scenario: None,
         };
         Story { events: Vec::new() }.then(at(9, 0, 0), declared)
     }
@@ -292,6 +293,7 @@ pub fn home() -> HomeView {
             exposure: Duration::seconds(97),
             passed: true,
         }],
+        history: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `TestBackend` with timers frozen by a fake clock.
 
 mod checklist_tests;
+mod drill_history_tests;
 mod drill_walk;
 mod fixtures;
 mod loop_tests;

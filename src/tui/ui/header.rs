@@ -144,6 +144,7 @@ fn screen_name(screen: Screen) -> &'static str {
         Screen::Checklist => "Checklist",
         Screen::Timeline => "Audit timeline",
         Screen::Review => "Review",
+        Screen::DrillHistory => "Drill history",
     }
 }
 

@@ -18,6 +18,7 @@ mod banner;
 mod checklist;
 mod chrome;
 mod declare;
+mod drill_history;
 mod header;
 mod home;
 mod overlay;
@@ -28,6 +29,7 @@ pub use banner::{banner_lines, render_banner};
 pub use checklist::render_checklist;
 pub use chrome::{render_footer, render_status};
 pub use declare::render_declare;
+pub use drill_history::render_drill_history;
 pub use header::render_header;
 pub use home::render_home;
 pub use overlay::render_overlay;
@@ -60,6 +62,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Checklist => render_checklist(frame, body, app),
         Screen::Timeline => render_timeline(frame, body, app),
         Screen::Review => render_review(frame, body, app),
+        Screen::DrillHistory => render_drill_history(frame, body, &app.home.history, &app.theme),
     }
     render_status(frame, status, app);
     render_footer(frame, footer, app);
