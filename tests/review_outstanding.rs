@@ -23,6 +23,7 @@ fn declared(id: &str, drill: bool) -> E {
         drill,
         api_url: None,
         remote_url: None,
+        scenario: None,
     }
 }
 
