@@ -74,6 +74,7 @@ pub async fn connect_as(
         api_url,
         actor,
         other_forges: Some(ForgeConnector::discovering(clock.clone())),
+        mirror: true,
         ..FlowOptions::default()
     };
     Ok(Flow::open(FlowSetup {

@@ -290,6 +290,7 @@ async fn open_flow(
             spawn_watchdog: false,
             api_url,
             reviewers,
+            mirror: true,
             ..FlowOptions::default()
         },
     })
