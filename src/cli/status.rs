@@ -9,6 +9,10 @@ use crate::flow::is_in_progress;
 use crate::incident::{Incident, RESTORE_RETRY, RestoreTrigger};
 use serde_json::json;
 
+/// How long `status` lets the incident issues catch up before reporting how far behind
+/// they are.
+const MIRROR_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -39,6 +43,12 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
     )
     .await?;
     let recovery = recover_and_report(&flow).await?;
+    // A short wait lets the catch-up started at connect bring the issues current first.
+    flow.settle_mirror(MIRROR_WAIT).await;
+    let mirror_lag = |id: &str| {
+        let records = crate::audit::read_verified(&flow.paths().audit_log()).unwrap_or_default();
+        crate::mirror::lag_summary(&flow.paths().state_dir, &records, id)
+    };
     let now = flow.clock().now();
     let ledger = flow.ledger();
     let (open, attention): (Vec<&Incident>, Vec<&Incident>) = ledger
@@ -61,6 +71,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "remaining_seconds": i.lease.map(|l| l.remaining(now).num_seconds()),
                 "glass_possibly_open": i.glass_possibly_open(),
                 "restore_failing": i.restore_failing(),
+                "mirror": mirror_lag(&i.id),
             })
         };
         print_json(&json!({
@@ -90,6 +101,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
         }
         for line in &failing {
             println!("{line}");
+        }
+        for incident in open.iter().chain(&attention) {
+            if let Some(lag) = mirror_lag(&incident.id) {
+                println!("{}: {lag}", incident.id);
+            }
         }
         for incident in &attention {
             println!(

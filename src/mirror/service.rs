@@ -262,6 +262,16 @@ pub fn incident_records(
     }
 }
 
+/// "mirror behind by N events" for incident `id`, when this machine has tried to mirror
+/// it and the issue lags the log; `None` when caught up or never tried here.
+pub fn lag_summary(state_dir: &Path, records: &[Record], id: &str) -> Option<String> {
+    if !progress_path(state_dir, id).exists() {
+        return None;
+    }
+    let (progress, behind) = behind_by(state_dir, records, id);
+    progress.summary(behind)
+}
+
 /// How far behind the issue is for each incident, as this machine last learnt it.
 pub fn behind_by(state_dir: &Path, records: &[Record], id: &str) -> (MirrorProgress, usize) {
     let progress = read_progress(state_dir, id);
