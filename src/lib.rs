@@ -16,6 +16,7 @@ pub mod forge;
 pub mod git;
 pub mod incident;
 pub mod mirror;
+pub mod notify;
 pub mod paths;
 pub mod review;
 pub mod runbook;

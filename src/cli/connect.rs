@@ -75,6 +75,7 @@ pub async fn connect_as(
         actor,
         other_forges: Some(ForgeConnector::discovering(clock.clone())),
         mirror: true,
+        notify: true,
         ..FlowOptions::default()
     };
     Ok(Flow::open(FlowSetup {

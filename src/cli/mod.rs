@@ -105,6 +105,9 @@ const MIRROR_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
 fn block_on(work: impl std::future::Future<Output = anyhow::Result<u8>>) -> anyhow::Result<u8> {
     tokio::runtime::Runtime::new()?.block_on(async {
         let outcome = work.await;
+        if !crate::notify::settle_all(MIRROR_SETTLE).await {
+            eprintln!("note: some notifications were still being delivered when breakglass exited");
+        }
         if !crate::mirror::settle_all(MIRROR_SETTLE).await {
             eprintln!(
                 "note: the incident issue on the forge is not caught up yet; the next \

@@ -72,6 +72,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "glass_possibly_open": i.glass_possibly_open(),
                 "restore_failing": i.restore_failing(),
                 "mirror": mirror_lag(&i.id),
+                "notify_failures": crate::notify::failures_for(&flow.paths().state_dir, &i.id),
             })
         };
         print_json(&json!({
@@ -105,6 +106,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
         for incident in open.iter().chain(&attention) {
             if let Some(lag) = mirror_lag(&incident.id) {
                 println!("{}: {lag}", incident.id);
+            }
+            if let Some(failure) =
+                crate::notify::failures_for(&flow.paths().state_dir, &incident.id).last()
+            {
+                println!("{}: notification failed: {}", incident.id, failure.message);
             }
         }
         for incident in &attention {

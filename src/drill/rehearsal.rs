@@ -291,6 +291,7 @@ async fn open_flow(
             api_url,
             reviewers,
             mirror: true,
+            notify: true,
             ..FlowOptions::default()
         },
     })

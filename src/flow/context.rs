@@ -51,6 +51,8 @@ pub struct FlowOptions {
     /// Keep each incident's issue on the forge current (`crate::mirror`) after every
     /// append, in the background. The binary's commands, the TUI and drills turn it on.
     pub mirror: bool,
+    /// Post `[notify] webhooks` notifications after telling appends, in the background.
+    pub notify: bool,
 }
 
 /// The flow's way to wait: real time unless a test injects another.
@@ -83,6 +85,7 @@ impl Default for FlowOptions {
             actor: None,
             sleeper: FlowSleeper::default(),
             mirror: false,
+            notify: false,
         }
     }
 }
@@ -112,6 +115,8 @@ pub struct Flow {
     pub(super) plans: Mutex<HashMap<String, RelaxPlan>>,
     /// The incident issues' mirror, when the options ask for it.
     pub(super) mirror: Option<Arc<crate::mirror::Mirror>>,
+    /// The webhooks' notifier, when the options ask for it and webhooks are configured.
+    pub(super) notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 impl std::fmt::Debug for Flow {
@@ -151,9 +156,30 @@ impl Flow {
                 setup.options.sleeper.0.clone(),
             )
         });
-        if let Some(mirror) = &mirror {
-            let nudged = mirror.clone();
-            recorder.set_after_append(Box::new(move |id| nudged.nudge(id)));
+        let notifier = if setup.options.notify {
+            crate::notify::Notifier::new(
+                setup.config.notify_webhooks.clone(),
+                setup.paths.audit_log(),
+                setup.paths.state_dir.clone(),
+                setup.clock.clone(),
+                setup.options.sleeper.0.clone(),
+            )
+        } else {
+            None
+        };
+        if mirror.is_some() || notifier.is_some() {
+            let (nudged, told) = (mirror.clone(), notifier.clone());
+            recorder.set_after_append(Box::new(move |id, record| {
+                if let Some(mirror) = &nudged {
+                    mirror.nudge(id);
+                }
+                if let Some(notifier) = &told {
+                    notifier.after_append(id, record);
+                }
+            }));
+        }
+        if let Some(notifier) = &notifier {
+            notifier.watch_open_leases();
         }
         let flow = Flow {
             paths: setup.paths,
@@ -165,6 +191,7 @@ impl Flow {
             options: setup.options,
             plans: Mutex::new(HashMap::new()),
             mirror,
+            notifier,
         };
         flow.catch_up_mirror();
         Ok(flow)
@@ -196,6 +223,12 @@ impl Flow {
             Some(mirror) => mirror.settle(limit).await,
             None => true,
         }
+    }
+
+    /// The notifier, when webhooks are configured (the approval flow sends its request
+    /// through it).
+    pub fn notifier(&self) -> Option<&Arc<crate::notify::Notifier>> {
+        self.notifier.as_ref()
     }
 
     /// The mirror, when this flow keeps one.

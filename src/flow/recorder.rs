@@ -9,8 +9,9 @@ use crate::audit::{AuditError, AuditLog, Head, LogCursor, NewEntry, Record};
 use crate::incident::{Incident, IncidentEvent, fold_each};
 use std::sync::Mutex;
 
-/// Called with the incident id after each acknowledged append (the mirror's nudge).
-pub type AfterAppend = Box<dyn Fn(&str) + Send + Sync>;
+/// Called with the incident id and the record after each acknowledged append (the
+/// mirror's nudge, the notifications).
+pub type AfterAppend = Box<dyn Fn(&str, &Record) + Send + Sync>;
 
 /// Appends events for one actor and folds incidents out of the log.
 pub struct Recorder {
@@ -90,7 +91,7 @@ impl Recorder {
         );
         failpoint::hit(&format!("after:{}", event.kind()));
         if let Some(hook) = &self.after_append {
-            hook(id);
+            hook(id, &record);
         }
         Ok(record)
     }

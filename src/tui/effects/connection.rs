@@ -165,6 +165,7 @@ async fn connect(
             api_url,
             other_forges: Some(ForgeConnector::discovering(clock)),
             mirror: true,
+            notify: true,
             ..FlowOptions::default()
         },
     })
