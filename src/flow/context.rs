@@ -149,6 +149,7 @@ impl Flow {
         let mirror = setup.options.mirror.then(|| {
             crate::mirror::Mirror::new(
                 setup.forge.clone(),
+                setup.options.api_url.clone(),
                 setup.config.clone(),
                 setup.paths.audit_log(),
                 setup.paths.state_dir.clone(),
@@ -206,7 +207,12 @@ impl Flow {
         let Ok(records) = crate::audit::read_verified(&self.paths.audit_log()) else {
             return;
         };
-        for incident in self.ledger().incidents {
+        let bound_here = |i: &Incident| {
+            i.api_url
+                .as_deref()
+                .is_some_and(|bound| super::binding::same_forge(bound, &self.options.api_url))
+        };
+        for incident in self.ledger().incidents.into_iter().filter(bound_here) {
             let (_, behind) =
                 crate::mirror::behind_by(&self.paths.state_dir, &records, &incident.id);
             if behind > 0 {

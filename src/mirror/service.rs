@@ -40,12 +40,19 @@ pub enum MirrorError {
     Forge(#[from] ForgeError),
     #[error("another breakglass process is mirroring {0}; it will catch up")]
     Busy(String),
+    #[error(
+        "incident {0} is bound to another forge (or to none recorded); its issue is kept by \
+         breakglass connected to that forge"
+    )]
+    OtherForge(String),
 }
 
 /// Everything a mirror needs: the forge, where the log and the progress files live, the
 /// configuration's `[mirror] repo`, and injected time.
 pub struct Mirror {
     forge: Arc<dyn Forge>,
+    /// The API URL `forge` talks to: only incidents bound to it are mirrored through it.
+    api_url: String,
     config: Config,
     log_path: PathBuf,
     state_dir: PathBuf,
@@ -73,6 +80,7 @@ impl std::fmt::Debug for Mirror {
 impl Mirror {
     pub fn new(
         forge: Arc<dyn Forge>,
+        api_url: String,
         config: Config,
         log_path: PathBuf,
         state_dir: PathBuf,
@@ -81,6 +89,7 @@ impl Mirror {
     ) -> Arc<Mirror> {
         let mirror = Arc::new(Mirror {
             forge,
+            api_url,
             config,
             log_path,
             state_dir,
@@ -145,9 +154,21 @@ impl Mirror {
 
     /// One sync of incident `id` now, recording its outcome in the progress file.
     pub async fn sync_now(&self, id: &str) -> Result<SyncReport, MirrorError> {
+        let records = read_verified(&self.log_path).map_err(|e| MirrorError::Log(e.to_string()))?;
+        let (incident, mine) = incident_records(&records, id)?;
+        // Never post an incident bound elsewhere (or to an unrecorded forge) through ours.
+        let bound_here = incident
+            .api_url
+            .as_deref()
+            .is_some_and(|bound| crate::flow::same_forge(bound, &self.api_url));
+        if !bound_here {
+            return Err(MirrorError::OtherForge(crate::text::sanitize_line(id)));
+        }
         let _lock = SyncLock::try_acquire(&self.state_dir, id)?;
         let mut progress = read_progress(&self.state_dir, id);
-        let result = self.sync_once(id, progress.issue.clone()).await;
+        let result = self
+            .sync_once(&incident, &mine, progress.issue.clone())
+            .await;
         let now = self.clock.now();
         match &result {
             Ok(report) => {
@@ -170,16 +191,15 @@ impl Mirror {
 
     async fn sync_once(
         &self,
-        id: &str,
+        incident: &Incident,
+        mine: &[Record],
         known: Option<IncidentIssue>,
     ) -> Result<SyncReport, MirrorError> {
-        let records = read_verified(&self.log_path).map_err(|e| MirrorError::Log(e.to_string()))?;
-        let (incident, mine) = incident_records(&records, id)?;
         let repo =
-            mirror_repo(&self.config, &incident).map_err(|e| MirrorError::Repo(e.to_string()))?;
+            mirror_repo(&self.config, incident).map_err(|e| MirrorError::Repo(e.to_string()))?;
         let known = known.filter(|issue| issue.repo == repo);
         let now = self.clock.now();
-        Ok(sync_incident(self.forge.as_ref(), &repo, &incident, &mine, known, now).await?)
+        Ok(sync_incident(self.forge.as_ref(), &repo, incident, mine, known, now).await?)
     }
 
     async fn sync_with_retries(&self, id: &str) {
@@ -196,7 +216,7 @@ impl Mirror {
                     );
                     return;
                 }
-                Err(MirrorError::Busy(_)) => return,
+                Err(MirrorError::Busy(_) | MirrorError::OtherForge(_)) => return,
                 Err(error) => {
                     tracing::warn!(incident = id, attempt, %error, "mirroring failed; will retry");
                     let wait = match &error {
