@@ -154,7 +154,7 @@ async fn connect_until_reachable(args: &WatchdogArgs) -> anyhow::Result<crate::f
     let mut failures = 0;
     loop {
         match connect_as(
-            "breakglass watchdog",
+            super::connect::WATCHDOG_COMMAND,
             &args.forge,
             ConfigOverrides::default(),
             ActsOn::Incident(Some(&args.incident)),
