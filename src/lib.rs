@@ -15,6 +15,8 @@ pub mod flow;
 pub mod forge;
 pub mod git;
 pub mod incident;
+pub mod mirror;
+pub mod notify;
 pub mod paths;
 pub mod reconcile;
 pub mod review;

@@ -26,6 +26,13 @@ pub enum AuditCommand {
         /// A checkpoint the log must still contain (detects whole lines cut off the end).
         #[arg(long)]
         checkpoint: Option<PathBuf>,
+        /// Also check the log against the chain heads mirrored on each incident's issue
+        /// (catches a log rewritten from scratch); needs a token for the forge.
+        #[arg(long)]
+        against_forge: bool,
+        /// With --against-forge: only this incident.
+        #[arg(long, requires = "against_forge")]
+        incident: Option<String>,
     },
     /// Print (or write) a checkpoint of the verified log: its event count and head hash.
     Checkpoint {
@@ -63,8 +70,18 @@ pub enum AuditCommand {
 
 pub fn run(cmd: AuditCommand) -> anyhow::Result<u8> {
     match cmd {
-        AuditCommand::Verify { file, checkpoint } => {
-            verify(&log_path(file)?, checkpoint.as_deref())
+        AuditCommand::Verify {
+            file,
+            checkpoint,
+            against_forge,
+            incident,
+        } => {
+            let log = log_path(file)?;
+            let local = verify(&log, checkpoint.as_deref())?;
+            if !against_forge || local != super::exit::OK {
+                return Ok(local);
+            }
+            super::verify_forge::run(&log, incident.as_deref())
         }
         AuditCommand::Checkpoint { file, out } => checkpoint(&log_path(file)?, out.as_deref()),
         AuditCommand::Show {

@@ -51,6 +51,9 @@ pub async fn connect(
     connect_as(command, forge, overrides, acts_on, None).await
 }
 
+/// The command name the hidden `watchdog` subcommand connects as.
+pub const WATCHDOG_COMMAND: &str = "breakglass watchdog";
+
 /// [`connect`], recording events as `actor` when given instead of asking the forge.
 pub async fn connect_as(
     command: &str,
@@ -74,6 +77,11 @@ pub async fn connect_as(
         api_url,
         actor,
         other_forges: Some(ForgeConnector::discovering(clock.clone())),
+        // The watchdog asks the forge nothing while the glass is open (its lease check is
+        // the log's): the issue is caught up by the next command or the TUI instead. It
+        // still notifies (webhooks are not the forge), e.g. the lease ending.
+        mirror: command != WATCHDOG_COMMAND,
+        notify: true,
         ..FlowOptions::default()
     };
     Ok(Flow::open(FlowSetup {

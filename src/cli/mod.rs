@@ -15,6 +15,7 @@ mod sandbox;
 mod status;
 mod steps;
 mod tui;
+mod verify_forge;
 mod window;
 
 use clap::{Parser, Subcommand};
@@ -102,6 +103,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// How long a command waits, before exiting, for the incident issue to catch up.
+const MIRROR_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn block_on(work: impl std::future::Future<Output = anyhow::Result<u8>>) -> anyhow::Result<u8> {
-    tokio::runtime::Runtime::new()?.block_on(work)
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let outcome = work.await;
+        if !crate::notify::settle_all(MIRROR_SETTLE).await {
+            eprintln!("note: some notifications were still being delivered when breakglass exited");
+        }
+        if !crate::mirror::settle_all(MIRROR_SETTLE).await {
+            eprintln!(
+                "note: the incident issue on the forge is not caught up yet; the next \
+                 breakglass command (or the TUI) catches it up"
+            );
+        }
+        outcome
+    })
 }

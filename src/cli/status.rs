@@ -9,6 +9,10 @@ use crate::flow::{Flow, OutstandingReview, is_in_progress, outstanding_reviews};
 use crate::incident::{Incident, RESTORE_RETRY, RestoreTrigger};
 use serde_json::json;
 
+/// How long `status` lets the incident issues catch up before reporting how far behind
+/// they are.
+const MIRROR_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -40,6 +44,10 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
     .await?;
     let recovery = recover_and_report(&flow).await?;
     let sign_off_problems = check_sign_offs(&flow).await;
+    // A short wait lets the catch-up started at connect bring the issues current first.
+    flow.settle_mirror(MIRROR_WAIT).await;
+    let records = crate::audit::read_verified(&flow.paths().audit_log()).unwrap_or_default();
+    let mirror_lag = |id: &str| crate::mirror::lag_summary(&flow.paths().state_dir, &records, id);
     let now = flow.clock().now();
     let ledger = flow.ledger();
     let reviews = outstanding_reviews(&ledger.incidents);
@@ -63,6 +71,8 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "remaining_seconds": i.lease.map(|l| l.remaining(now).num_seconds()),
                 "glass_possibly_open": i.glass_possibly_open(),
                 "restore_failing": i.restore_failing(),
+                "mirror": mirror_lag(&i.id),
+                "notify_failures": crate::notify::failures_for(&flow.paths().state_dir, &i.id),
             })
         };
         print_json(&json!({
@@ -97,6 +107,16 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
         }
         for line in &failing {
             println!("{line}");
+        }
+        for incident in open.iter().chain(&attention) {
+            if let Some(lag) = mirror_lag(&incident.id) {
+                println!("{}: {lag}", incident.id);
+            }
+            if let Some(failure) =
+                crate::notify::failures_for(&flow.paths().state_dir, &incident.id).last()
+            {
+                println!("{}: notification failed: {}", incident.id, failure.message);
+            }
         }
         for incident in &attention {
             println!(
@@ -189,7 +209,7 @@ async fn connect_until_reachable(args: &WatchdogArgs) -> anyhow::Result<crate::f
     let mut failures = 0;
     loop {
         match connect_as(
-            "breakglass watchdog",
+            super::connect::WATCHDOG_COMMAND,
             &args.forge,
             ConfigOverrides::default(),
             ActsOn::Incident(Some(&args.incident)),

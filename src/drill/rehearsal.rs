@@ -445,6 +445,8 @@ async fn open_flow(
             spawn_watchdog: false,
             api_url,
             reviewers,
+            mirror: true,
+            notify: true,
             ..FlowOptions::default()
         },
     })

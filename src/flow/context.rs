@@ -48,6 +48,11 @@ pub struct FlowOptions {
     pub actor: Option<String>,
     /// How the flow waits between restore attempts (tests advance a fake clock instead).
     pub sleeper: FlowSleeper,
+    /// Keep each incident's issue on the forge current (`crate::mirror`) after every
+    /// append, in the background. The binary's commands, the TUI and drills turn it on.
+    pub mirror: bool,
+    /// Post `[notify] webhooks` notifications after telling appends, in the background.
+    pub notify: bool,
 }
 
 /// The flow's way to wait: real time unless a test injects another.
@@ -79,6 +84,8 @@ impl Default for FlowOptions {
             restore_attempts: 3,
             actor: None,
             sleeper: FlowSleeper::default(),
+            mirror: false,
+            notify: false,
         }
     }
 }
@@ -106,6 +113,10 @@ pub struct Flow {
     /// Plans made by preflight in this process, so activate applies exactly what the
     /// operator was shown (another process re-runs preflight instead).
     pub(super) plans: Mutex<HashMap<String, RelaxPlan>>,
+    /// The incident issues' mirror, when the options ask for it.
+    pub(super) mirror: Option<Arc<crate::mirror::Mirror>>,
+    /// The webhooks' notifier, when the options ask for it and webhooks are configured.
+    pub(super) notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 impl std::fmt::Debug for Flow {
@@ -134,16 +145,101 @@ impl Flow {
                 identity.login
             }
         };
-        Ok(Flow {
+        let mut recorder = Recorder::new(log, crate::text::sanitize_line(&actor));
+        let mirror = setup.options.mirror.then(|| {
+            crate::mirror::Mirror::new(
+                setup.forge.clone(),
+                setup.options.api_url.clone(),
+                setup.config.clone(),
+                setup.paths.audit_log(),
+                setup.paths.state_dir.clone(),
+                setup.clock.clone(),
+                setup.options.sleeper.0.clone(),
+            )
+        });
+        let notifier = if setup.options.notify {
+            crate::notify::Notifier::new(
+                setup.config.notify_webhooks.clone(),
+                setup.paths.audit_log(),
+                setup.paths.state_dir.clone(),
+                setup.clock.clone(),
+                setup.options.sleeper.0.clone(),
+            )
+        } else {
+            None
+        };
+        if mirror.is_some() || notifier.is_some() {
+            let (nudged, told) = (mirror.clone(), notifier.clone());
+            recorder.set_after_append(Box::new(move |id, record| {
+                if let Some(mirror) = &nudged {
+                    mirror.nudge(id);
+                }
+                if let Some(notifier) = &told {
+                    notifier.after_append(id, record);
+                }
+            }));
+        }
+        if let Some(notifier) = &notifier {
+            notifier.watch_open_leases();
+        }
+        let flow = Flow {
             paths: setup.paths,
             config: setup.config,
             clock: setup.clock,
             forge: setup.forge,
             token: setup.token,
-            recorder: Recorder::new(log, crate::text::sanitize_line(&actor)),
+            recorder,
             options: setup.options,
             plans: Mutex::new(HashMap::new()),
-        })
+            mirror,
+            notifier,
+        };
+        flow.catch_up_mirror();
+        Ok(flow)
+    }
+
+    /// Nudges the mirror for every incident whose issue is behind the log, as this
+    /// machine last learnt (a fresh machine knows nothing yet: every incident).
+    pub fn catch_up_mirror(&self) {
+        let Some(mirror) = &self.mirror else {
+            return;
+        };
+        let Ok(records) = crate::audit::read_verified(&self.paths.audit_log()) else {
+            return;
+        };
+        let bound_here = |i: &Incident| {
+            i.api_url
+                .as_deref()
+                .is_some_and(|bound| super::binding::same_forge(bound, &self.options.api_url))
+        };
+        for incident in self.ledger().incidents.into_iter().filter(bound_here) {
+            let (_, behind) =
+                crate::mirror::behind_by(&self.paths.state_dir, &records, &incident.id);
+            if behind > 0 {
+                mirror.nudge(&incident.id);
+            }
+        }
+    }
+
+    /// Gives background mirror syncs up to `limit` to finish (a command calls this before
+    /// exiting); true when nothing is left running. Never fails: what is left is caught up
+    /// by the next command.
+    pub async fn settle_mirror(&self, limit: std::time::Duration) -> bool {
+        match &self.mirror {
+            Some(mirror) => mirror.settle(limit).await,
+            None => true,
+        }
+    }
+
+    /// The notifier, when webhooks are configured (the approval flow sends its request
+    /// through it).
+    pub fn notifier(&self) -> Option<&Arc<crate::notify::Notifier>> {
+        self.notifier.as_ref()
+    }
+
+    /// The mirror, when this flow keeps one.
+    pub fn mirror(&self) -> Option<&Arc<crate::mirror::Mirror>> {
+        self.mirror.as_ref()
     }
 
     /// Who `open_review` asks to review (the actor is never asked to review themselves).

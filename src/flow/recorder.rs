@@ -9,11 +9,23 @@ use crate::audit::{AuditError, AuditLog, Head, LogCursor, NewEntry, Record};
 use crate::incident::{Incident, IncidentEvent, fold_each};
 use std::sync::Mutex;
 
+/// Called with the incident id and the record after each acknowledged append (the
+/// mirror's nudge, the notifications).
+pub type AfterAppend = Box<dyn Fn(&str, &Record) + Send + Sync>;
+
 /// Appends events for one actor and folds incidents out of the log.
-#[derive(Debug)]
 pub struct Recorder {
     log: Mutex<LogReader>,
     actor: String,
+    after_append: Option<AfterAppend>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The writer and every record read so far, with where reading stopped.
@@ -42,7 +54,14 @@ impl Recorder {
                 records: Vec::new(),
             }),
             actor,
+            after_append: None,
         }
+    }
+
+    /// The one place the flow tells others (the mirror) that the log grew. The hook must
+    /// return at once: it runs on the flow's path.
+    pub fn set_after_append(&mut self, hook: AfterAppend) {
+        self.after_append = Some(hook);
     }
 
     /// Who events are recorded as (the forge login).
@@ -71,6 +90,9 @@ impl Recorder {
             "recorded"
         );
         failpoint::hit(&format!("after:{}", event.kind()));
+        if let Some(hook) = &self.after_append {
+            hook(id, &record);
+        }
         Ok(record)
     }
 

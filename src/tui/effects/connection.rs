@@ -164,6 +164,8 @@ async fn connect(
             command: "breakglass (TUI)".into(),
             api_url,
             other_forges: Some(ForgeConnector::discovering(clock)),
+            mirror: true,
+            notify: true,
             ..FlowOptions::default()
         },
     })

@@ -73,7 +73,8 @@ impl FlowEffects {
     /// Effects recording into `paths`' audit log, acting through `real` (and through a
     /// drill session once one is started).
     pub fn new(paths: Paths, runbook: Runbook, clock: Arc<dyn Clock>, real: RealForge) -> Self {
-        let watch = Mutex::new(LogWatch::new(paths.audit_log()));
+        let watch =
+            Mutex::new(LogWatch::new(paths.audit_log()).with_mirror_state(paths.state_dir.clone()));
         FlowEffects {
             shared: Arc::new(Shared {
                 paths,
@@ -153,9 +154,26 @@ impl Effects for FlowEffects {
                 }
                 if lock(&shared.watch).changed() {
                     send_snapshots(&shared, &results).await;
+                    catch_up_mirrors(&shared);
                 }
             }
         });
+    }
+}
+
+/// The log grew (from any process, or the review form written outside the flow): let the
+/// connected flows' mirrors bring the incident issues up to it. Returns at once.
+fn catch_up_mirrors(shared: &Arc<Shared>) {
+    let flows: Vec<Arc<crate::flow::Flow>> = shared
+        .real
+        .connected()
+        .map(|c| c.flow.clone())
+        .into_iter()
+        .chain(shared.drill.get().map(|d| d.connection.flow.clone()))
+        .collect();
+    if !flows.is_empty() {
+        // Reading the log blocks: off the async threads.
+        tokio::task::spawn_blocking(move || flows.iter().for_each(|f| f.catch_up_mirror()));
     }
 }
 

@@ -27,6 +27,9 @@ pub struct LogWatch {
     /// The hash of the last record turned into a row, to extend the rows in place when
     /// the log only grew (it is append-only; a rewrite is caught and rebuilt).
     last_hash: Option<String>,
+    /// Where the mirror notes how far each incident's issue holds the log; `None`: no
+    /// "mirror behind" lines.
+    mirror_state: Option<PathBuf>,
 }
 
 impl LogWatch {
@@ -36,7 +39,14 @@ impl LogWatch {
             stamp: None,
             rows: Arc::new(Vec::new()),
             last_hash: None,
+            mirror_state: None,
         }
+    }
+
+    /// Also shows "INC-1: mirror behind by N events" on home, from `state_dir`'s notes.
+    pub fn with_mirror_state(mut self, state_dir: PathBuf) -> LogWatch {
+        self.mirror_state = Some(state_dir);
+        self
     }
 
     fn current_stamp(&self) -> (u64, Option<SystemTime>) {
@@ -67,8 +77,12 @@ impl LogWatch {
         let ledger = LedgerView::from_records(read.as_deref());
         let records = read.unwrap_or_default();
         self.extend_rows(&records);
+        let mut home = home_with_alerts(&ledger);
+        if let Some(state_dir) = &self.mirror_state {
+            home.alerts.extend(mirror_lag(state_dir, &records, &home));
+        }
         let mut msgs = vec![
-            Msg::HomeChanged(home_with_alerts(&ledger)),
+            Msg::HomeChanged(home),
             Msg::AuditChanged {
                 rows: self.rows.clone(),
                 chain,
@@ -121,6 +135,17 @@ fn home_with_alerts(ledger: &LedgerView) -> HomeView {
             .map(|f| format!("{}: {}", sanitize_line(&i.id), f.summary()))
     }));
     home
+}
+
+/// "INC-1: mirror behind by N events" for each incident home lists whose issue lags.
+fn mirror_lag(state_dir: &std::path::Path, records: &[Record], home: &HomeView) -> Vec<String> {
+    home.incidents
+        .iter()
+        .filter_map(|row| {
+            crate::mirror::lag_summary(state_dir, records, &row.id)
+                .map(|lag| format!("{}: {lag}", sanitize_line(&row.id)))
+        })
+        .collect()
 }
 
 /// Every incident the log's records fold into; unreadable incidents are left out (the
