@@ -31,6 +31,7 @@ fn declared(id: &str, drill: bool) -> Incident {
             drill,
             api_url: None,
             remote_url: None,
+            scenario: None,
         },
     }])
     .unwrap()

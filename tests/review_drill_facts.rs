@@ -63,7 +63,9 @@ fn the_export_of_a_drill_opens_with_every_fact_of_its_log() {
             .to_owned(),
         "- **Commits:** 1 pushed to main\n".to_owned(),
         " Fix checkout timeouts — Drill Commander <commander@example.com>".to_owned(),
-        "- **Retroactive review:** #1 http://127.0.0.1:".to_owned(),
+        // The number follows the incident issue's: issues and pulls share one sequence.
+        "- **Retroactive review:** #".to_owned(),
+        "/acme/api/pull/".to_owned(),
         ", not signed off yet".to_owned(),
         "- **Restore:** restored and verified by read-back ".to_owned(),
         "- **Drift:** none".to_owned(),

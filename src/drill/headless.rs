@@ -129,18 +129,19 @@ impl Run<'_> {
         let before = self.rehearsal.requests().len();
         let started = Instant::now();
         let result = step.await;
-        let seen: Vec<String> = self
+        let (issue, seen): (Vec<String>, Vec<String>) = self
             .rehearsal
             .requests()
             .into_iter()
             .skip(before)
             .map(|r| format!("{} {} {}", r.method, r.path, r.status))
-            .collect();
+            .partition(|line| on_the_incident_issue(line));
         self.steps.push(StepTiming {
             step: name,
             millis: started.elapsed().as_millis(),
             requests: seen.len(),
             request_lines: seen,
+            issue_requests: issue.len(),
             ok: result.is_ok(),
             error: result.as_ref().err().map(|e| e.to_string()),
         });
@@ -154,10 +155,19 @@ impl Run<'_> {
             millis: 0,
             requests: 0,
             request_lines: vec![what.to_owned()],
+            issue_requests: 0,
             ok: done.is_ok(),
             error: done.err().map(|e| e.to_string()),
         });
     }
+}
+
+/// True for a request line (`METHOD path status`) to the repository's issues: the incident
+/// issue's mirror and the approval, which run beside the steps rather than as part of them.
+fn on_the_incident_issue(line: &str) -> bool {
+    let path = line.split(' ').nth(1).unwrap_or_default();
+    let path = path.split('?').next().unwrap_or_default();
+    path.split('/').nth(4) == Some("issues")
 }
 
 async fn run_steps(run: &mut Run<'_>) {

@@ -111,6 +111,9 @@ impl std::fmt::Debug for Rehearsal {
     }
 }
 
+/// How long a drill's end waits for its incident issue to catch up.
+const MIRROR_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Rehearsal {
     /// Starts the sandbox, clones the seeded repository, commits the fix and opens a flow
     /// as the seeded commander. The scenario's id comes from `clock`.
@@ -340,6 +343,8 @@ impl Rehearsal {
                 id,
             });
         }
+        // The incident issue lives on this sandbox: let it catch up before the forge goes.
+        self.flow.settle_mirror(MIRROR_SETTLE).await;
         let sandbox = lock(&self.sandbox).take();
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;

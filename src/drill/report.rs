@@ -15,6 +15,9 @@ pub struct StepTiming {
     pub requests: usize,
     /// Those requests as `METHOD path status` (JSON output only).
     pub request_lines: Vec<String>,
+    /// Requests to the incident issue (its mirror, the approval) made meanwhile: they run
+    /// beside the step, so they are counted apart.
+    pub issue_requests: usize,
     pub ok: bool,
     /// Why the step failed, when it did.
     pub error: Option<String>,

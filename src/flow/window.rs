@@ -163,6 +163,9 @@ impl WindowReport {
     }
 }
 
+/// How long a window waits for the incident issue's sync in flight before it opens.
+const MIRROR_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Flow {
     /// Prepares incident `id`'s next window without touching the forge's protection: the
     /// plan (preflight's, or the first window's for a follow-up), the commits with their
@@ -264,6 +267,12 @@ impl Flow {
             });
         }
         let lease = self.lease_left(&incident)?.min(prepared.lease);
+        // The incident issue catches up the moment the window closes; inside it the forge
+        // hears only the window's own requests.
+        let _mirror_hold = match &self.mirror {
+            Some(mirror) => Some(mirror.hold(id, MIRROR_SETTLE).await),
+            None => None,
+        };
         let activation = self.open_glass(&lock, id, &prepared.plan, lease).await?;
         let new_head = Oid::from_str(&prepared.new_sha).map_err(|e| FlowError::Unreadable {
             id: id.to_owned(),

@@ -23,7 +23,9 @@ pub use issue::{
     mirror_repo, open_or_find,
 };
 pub use progress::{MirrorProgress, progress_path, read_progress};
-pub use service::{Mirror, MirrorError, behind_by, incident_records, lag_summary, settle_all};
+pub use service::{
+    Mirror, MirrorError, MirrorHold, behind_by, incident_records, lag_summary, settle_all,
+};
 pub use status::status_body;
 pub use sync::{SyncReport, sync_incident, wanted_state};
 pub use verify::{Disagreement, ForgeComparison, compare};

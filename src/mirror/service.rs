@@ -62,11 +62,13 @@ pub struct Mirror {
     idle: tokio::sync::Notify,
 }
 
-/// One incident's background sync: running, and asked again while running.
+/// One incident's background sync: running, asked again while running (or while held),
+/// and held while a window runs.
 #[derive(Debug, Default, Clone, Copy)]
 struct Slot {
     running: bool,
     again: bool,
+    held: bool,
 }
 
 impl std::fmt::Debug for Mirror {
@@ -113,7 +115,7 @@ impl Mirror {
         {
             let mut slots = self.lock_slots();
             let slot = slots.entry(id.to_owned()).or_default();
-            if slot.running {
+            if slot.running || slot.held {
                 slot.again = true;
                 return;
             }
@@ -126,7 +128,7 @@ impl Mirror {
                 mirror.sync_with_retries(&id).await;
                 let mut slots = mirror.lock_slots();
                 let slot = slots.entry(id.clone()).or_default();
-                if slot.again {
+                if slot.again && !slot.held {
                     slot.again = false;
                     continue;
                 }
@@ -136,6 +138,34 @@ impl Mirror {
                 break;
             }
         });
+    }
+
+    /// Holds incident `id`'s issue still while its window runs, so that the forge hears
+    /// nothing but the window's own requests between the activation and the verified
+    /// restore: a sync in flight is given up to `limit` to finish first (outside the
+    /// window), events appended meanwhile are posted as soon as the hold is dropped.
+    pub async fn hold(self: &Arc<Self>, id: &str, limit: Duration) -> MirrorHold {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.idle.notified();
+            {
+                let mut slots = self.lock_slots();
+                let slot = slots.entry(id.to_owned()).or_default();
+                if !slot.running {
+                    slot.held = true;
+                    break;
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                // Still syncing: hold what comes next; the sync in flight ends on its own.
+                self.lock_slots().entry(id.to_owned()).or_default().held = true;
+                break;
+            }
+        }
+        MirrorHold {
+            mirror: self.clone(),
+            id: id.to_owned(),
+        }
     }
 
     /// Waits until no sync is running, for at most `limit`; true when all are done.
@@ -234,6 +264,29 @@ impl Mirror {
 
     fn lock_slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A window's hold on its incident's mirror (see [`Mirror::hold`]); dropping it posts what
+/// was appended meanwhile.
+#[derive(Debug)]
+pub struct MirrorHold {
+    mirror: Arc<Mirror>,
+    id: String,
+}
+
+impl Drop for MirrorHold {
+    fn drop(&mut self) {
+        let pending = {
+            let mut slots = self.mirror.lock_slots();
+            let slot = slots.entry(self.id.clone()).or_default();
+            slot.held = false;
+            // A sync still running takes `again` up itself.
+            !slot.running && std::mem::take(&mut slot.again)
+        };
+        if pending {
+            self.mirror.nudge(&self.id);
+        }
     }
 }
 
