@@ -34,6 +34,8 @@ pub struct Incident {
     pub declared_by: String,
     pub phase: Phase,
     pub preflight: Option<Preflight>,
+    /// The two-person rule: the approval request and its answer, or the self-approval.
+    pub approval: super::approval::ApprovalState,
     pub activation: Option<Activation>,
     pub lease: Option<Lease>,
     pub extensions: Vec<LeaseExtension>,
