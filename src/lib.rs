@@ -15,6 +15,7 @@ pub mod flow;
 pub mod forge;
 pub mod git;
 pub mod incident;
+pub mod mirror;
 pub mod paths;
 pub mod review;
 pub mod runbook;

@@ -145,6 +145,7 @@ async fn creating_posts_whose_answer_is_lost_are_not_duplicated() {
             "INC-7: checkout down",
             "Declared by commander",
             &marker,
+            &[],
         )
         .await
         .unwrap();

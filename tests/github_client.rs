@@ -230,6 +230,7 @@ async fn issues_carry_and_are_found_by_their_marker() {
             "INC-9: checkout down",
             "Declared by commander",
             &marker,
+            &[],
         )
         .await
         .unwrap();

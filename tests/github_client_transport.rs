@@ -403,7 +403,13 @@ async fn a_creating_post_with_a_lost_answer_is_found_not_duplicated() {
     let h = client_for(&server.url, Duration::from_secs(5));
     let issue = h
         .client
-        .create_issue(&repo(), "INC-1: checkout down", "Incident INC-1", &marker)
+        .create_issue(
+            &repo(),
+            "INC-1: checkout down",
+            "Incident INC-1",
+            &marker,
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(issue["number"], 12);

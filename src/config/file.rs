@@ -18,6 +18,20 @@ struct RawConfig {
     runbook: Option<Spanned<String>>,
     lease: Option<RawLease>,
     incident: Option<RawIncident>,
+    mirror: Option<RawMirror>,
+    notify: Option<RawNotify>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMirror {
+    repo: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    webhooks: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +99,15 @@ pub(super) fn apply(
     }
     if let Some(lease) = &raw.lease {
         apply_lease(&mut config, &file, lease)?;
+    }
+    if let Some(v) = raw.mirror.as_ref().and_then(|m| m.repo.as_ref()) {
+        config.mirror_repo = Some(file.check(v, "mirror.repo", parse_repo)?);
+    }
+    if let Some(notify) = &raw.notify {
+        for v in notify.webhooks.iter().flatten() {
+            let url = file.check(v, "notify.webhooks", parse_webhook)?;
+            config.notify_webhooks.push(url);
+        }
     }
     if let Some(incident) = raw.incident {
         if let Some(v) = &incident.id_pattern {
@@ -208,6 +231,35 @@ pub(super) fn check_remote(name: &str) -> Result<String, String> {
         return Err("must name a git remote, such as `origin` (no spaces)".to_owned());
     }
     Ok(name.to_owned())
+}
+
+fn parse_repo(text: &str) -> Result<crate::forge::RepoId, String> {
+    text.trim()
+        .parse()
+        .map_err(|e: crate::forge::RepoIdError| e.to_string())
+}
+
+/// A webhook URL: https (or http to this machine, for a local receiver). The URL is a
+/// secret, so the message names its host at most, never the URL.
+fn parse_webhook(text: &str) -> Result<crate::secret::Secret, String> {
+    let url = Url::parse(text.trim()).map_err(|_| {
+        "is not a URL; paste the whole incoming-webhook URL, such as \
+         https://hooks.slack.com/services/…"
+            .to_owned()
+    })?;
+    match (url.scheme(), is_loopback(&url)) {
+        ("https", _) | ("http", true) => Ok(crate::secret::Secret::new(url.as_str())),
+        _ => Err(format!(
+            "must be an https:// URL (the one for {} is not)",
+            url.host_str().unwrap_or("this webhook")
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host(), Some(url::Host::Domain("localhost")))
+        || matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
 }
 
 fn parse_pattern(text: &str) -> Result<Regex, String> {

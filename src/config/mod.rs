@@ -63,6 +63,12 @@ pub struct Config {
     pub remote: String,
     /// The file that was read, if there was one.
     pub file: Option<PathBuf>,
+    /// `[mirror] repo`: where incident issues are opened; `None`: each incident's own
+    /// repository.
+    pub mirror_repo: Option<crate::forge::RepoId>,
+    /// `[notify] webhooks`: Slack-style incoming webhooks told of each step. The URLs are
+    /// secrets (they authorise posting), so they never reach a log or the output.
+    pub notify_webhooks: Vec<crate::secret::Secret>,
 }
 
 /// Settings given on the command line; each wins over the file.
@@ -88,6 +94,8 @@ impl Default for Config {
             runbook: None,
             remote: DEFAULT_REMOTE.to_owned(),
             file: None,
+            mirror_repo: None,
+            notify_webhooks: Vec::new(),
         }
     }
 }

@@ -337,3 +337,47 @@ fn the_configured_runbook_is_loaded_relative_to_the_config_dir() {
     let defaults = Config::load(&paths, &ConfigOverrides::default()).unwrap();
     assert_eq!(defaults.runbook(&paths).unwrap().name, "github");
 }
+
+#[test]
+fn mirror_and_notify_sections_are_read() {
+    let (_home, paths) = home_with(
+        r#"
+[mirror]
+repo = "acme/incidents"
+
+[notify]
+webhooks = ["https://hooks.slack.com/services/T0/B0/canary-secret", "http://127.0.0.1:9/hook"]
+"#,
+    );
+    let config = Config::load(&paths, &ConfigOverrides::default()).unwrap();
+    assert_eq!(
+        config.mirror_repo,
+        Some(crate::forge::RepoId::new("acme", "incidents"))
+    );
+    assert_eq!(config.notify_webhooks.len(), 2);
+    assert_eq!(
+        config.notify_webhooks[0].expose(),
+        "https://hooks.slack.com/services/T0/B0/canary-secret"
+    );
+    assert!(!format!("{config:?}").contains("canary-secret"));
+    let defaults = Config::default();
+    assert_eq!(defaults.mirror_repo, None);
+    assert!(defaults.notify_webhooks.is_empty());
+}
+
+#[test]
+fn a_bad_mirror_repo_or_webhook_is_refused_without_echoing_the_url() {
+    let (err, ..) = load_err("[mirror]\nrepo = \"not a repo\"\n");
+    let text = err.to_string();
+    assert!(
+        text.contains("mirror.repo") && text.contains("OWNER/NAME"),
+        "{text}"
+    );
+    let (err, ..) = load_err("[notify]\nwebhooks = [\"http://hooks.example.com/canary-secret\"]\n");
+    let text = err.to_string();
+    assert!(
+        text.contains("notify.webhooks") && text.contains("https://"),
+        "{text}"
+    );
+    assert!(!text.contains("canary-secret"), "{text}");
+}

@@ -13,6 +13,7 @@ use super::request::ApiCall;
 use super::restore::RestoreDecision;
 use super::snapshot::ProtectionSnapshot;
 use super::{Identity, Permission, RepoId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -147,6 +148,62 @@ pub struct CreatedComment {
     pub html_url: String,
 }
 
+/// Whether an issue is open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueState {
+    Open,
+    Closed,
+}
+
+impl IssueState {
+    /// The name GitHub uses (`open`, `closed`).
+    pub fn name(self) -> &'static str {
+        match self {
+            IssueState::Open => "open",
+            IssueState::Closed => "closed",
+        }
+    }
+}
+
+/// An issue as the forge holds it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueView {
+    pub number: u64,
+    pub html_url: String,
+    pub title: String,
+    /// Empty when the issue has no body.
+    pub body: String,
+    pub state: IssueState,
+    /// Label names, as the forge lists them.
+    pub labels: Vec<String>,
+}
+
+/// What to change on an issue; `None` leaves a member as it is (forge-api §9.4 PATCH).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueUpdate {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub state: Option<IssueState>,
+    /// Replaces every label on the issue (to add or remove one, use
+    /// [`Forge::add_labels`] and [`Forge::remove_label`], which leave other labels alone).
+    pub labels: Option<Vec<String>>,
+}
+
+/// A comment on an issue, with its author as the forge's API says (never as its text
+/// claims).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    /// `user.login`.
+    pub author: String,
+    /// Empty when the comment has no body.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub html_url: String,
+}
+
 /// A commit status to set (forge-api §3.2 `repos/create-commit-status`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitStatus {
@@ -273,13 +330,15 @@ pub trait Forge: Send + Sync {
         team_reviewers: &[String],
     ) -> Result<(), ForgeError>;
 
-    /// Opens an issue, at most once per `marker`.
+    /// Opens an issue with `labels` (GitHub creates labels the repository lacks), at most
+    /// once per `marker`.
     async fn create_issue(
         &self,
         repo: &RepoId,
         title: &str,
         body: &str,
         marker: &Marker,
+        labels: &[String],
     ) -> Result<Created, ForgeError>;
 
     /// Comments on an issue or pull request, at most once per `marker`.
@@ -290,6 +349,45 @@ pub trait Forge: Send + Sync {
         body: &str,
         marker: &Marker,
     ) -> Result<CreatedComment, ForgeError>;
+
+    /// The issue whose body carries `marker`, if the forge has one (the most recent).
+    async fn find_issue(
+        &self,
+        repo: &RepoId,
+        marker: &Marker,
+    ) -> Result<Option<IssueView>, ForgeError>;
+
+    /// One issue as it stands.
+    async fn issue(&self, repo: &RepoId, number: u64) -> Result<IssueView, ForgeError>;
+
+    /// Every comment on an issue, oldest first (all pages); with `since`, only those
+    /// updated at or after it.
+    async fn issue_comments(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<IssueComment>, ForgeError>;
+
+    /// Changes what `update` names and returns the issue as it is now. Idempotent.
+    async fn update_issue(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        update: &IssueUpdate,
+    ) -> Result<IssueView, ForgeError>;
+
+    /// Adds labels (leaving the others) and returns the issue's labels now. Idempotent.
+    async fn add_labels(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, ForgeError>;
+
+    /// Removes one label; a label the issue does not carry is success.
+    async fn remove_label(&self, repo: &RepoId, number: u64, label: &str)
+    -> Result<(), ForgeError>;
 
     async fn set_commit_status(
         &self,

@@ -40,18 +40,21 @@ impl GitHubClient {
         }
     }
 
-    /// Opens an issue whose body carries `marker`. operationId `issues/create`.
+    /// Opens an issue whose body carries `marker`, with `labels` (none: no `labels`
+    /// member). operationId `issues/create`.
     pub async fn create_issue(
         &self,
         repo: &RepoId,
         title: &str,
         body: &str,
         marker: &Marker,
+        labels: &[String],
     ) -> Result<Value, ForgeError> {
-        let request = Request::post_create(
-            repo_path(repo, &["issues"]),
-            json!({ "title": title, "body": marker.embed(body) }),
-        );
+        let mut content = json!({ "title": title, "body": marker.embed(body) });
+        if !labels.is_empty() {
+            content["labels"] = json!(labels);
+        }
+        let request = Request::post_create(repo_path(repo, &["issues"]), content);
         self.create_once(&request, || self.find_issue_with_marker(repo, marker))
             .await
     }
@@ -91,6 +94,77 @@ impl GitHubClient {
             Ok(find_marked(&Value::Array(comments), marker, |_| true))
         })
         .await
+    }
+}
+
+impl GitHubClient {
+    /// One issue. operationId `issues/get`.
+    pub async fn get_issue(&self, repo: &RepoId, number: u64) -> Result<Value, ForgeError> {
+        let number = number.to_string();
+        let request = Request::get(repo_path(repo, &["issues", &number]));
+        Ok(self.execute(&request).await?.json)
+    }
+
+    /// Every comment on an issue or pull request, oldest first, all pages; with `since`
+    /// (RFC 3339), only those updated at or after it. operationId `issues/list-comments`.
+    pub async fn list_issue_comments(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        since: Option<&str>,
+    ) -> Result<Vec<Value>, ForgeError> {
+        let number = number.to_string();
+        let mut request = Request::get(repo_path(repo, &["issues", &number, "comments"]));
+        if let Some(since) = since {
+            request = request.with_query("since", since);
+        }
+        self.get_all_pages(request).await
+    }
+
+    /// Changes an issue's title, body, state or labels (the members `changes` names; a
+    /// `labels` list replaces the issue's labels). Sending the same PATCH twice leaves the
+    /// same issue. operationId `issues/update`.
+    pub async fn update_issue(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        changes: &Value,
+    ) -> Result<Value, ForgeError> {
+        let number = number.to_string();
+        let request = Request::patch(repo_path(repo, &["issues", &number]), changes.clone());
+        Ok(self.execute(&request).await?.json)
+    }
+
+    /// Adds labels to an issue (creating labels the repository lacks) and returns the
+    /// issue's labels. Adding a label twice is harmless. operationId `issues/add-labels`.
+    pub async fn add_issue_labels(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        labels: &[String],
+    ) -> Result<Value, ForgeError> {
+        let number = number.to_string();
+        let request = Request::post_idempotent(
+            repo_path(repo, &["issues", &number, "labels"]),
+            Some(json!({ "labels": labels })),
+        );
+        Ok(self.execute(&request).await?.json)
+    }
+
+    /// Removes one label from an issue; a label the issue does not carry is success.
+    /// operationId `issues/remove-label`.
+    pub async fn remove_issue_label(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        label: &str,
+    ) -> Result<(), ForgeError> {
+        let number = number.to_string();
+        let request = Request::delete(repo_path(repo, &["issues", &number, "labels", label]));
+        match self.execute(&request).await {
+            Ok(_) | Err(ForgeError::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! Preflight reads and the retro-review calls live here; snapshot, apply and restore in
 //! `protection`. It decides nothing about what to relax: the planner does.
 
+mod issues;
 mod keep;
 mod preflight;
 mod protection;
@@ -17,7 +18,7 @@ use super::keep_theirs::KeepTheirs;
 use super::plan::RelaxPlan;
 use super::port::{
     AppliedPlan, ApplyError, CommitStatus, Comparison, Created, CreatedComment, Forge,
-    PreflightReads, RepoAccess, RestoreReport,
+    IssueComment, IssueUpdate, IssueView, PreflightReads, RepoAccess, RestoreReport,
 };
 use super::restore::RestoreDecision;
 use super::snapshot::ProtectionSnapshot;
@@ -243,8 +244,9 @@ impl Forge for GitHubForge {
         title: &str,
         body: &str,
         marker: &Marker,
+        labels: &[String],
     ) -> Result<Created, ForgeError> {
-        self.open_issue(repo, title, body, marker).await
+        self.open_issue(repo, title, body, marker, labels).await
     }
 
     async fn comment(
@@ -255,6 +257,54 @@ impl Forge for GitHubForge {
         marker: &Marker,
     ) -> Result<CreatedComment, ForgeError> {
         self.add_comment(repo, number, body, marker).await
+    }
+
+    async fn find_issue(
+        &self,
+        repo: &RepoId,
+        marker: &Marker,
+    ) -> Result<Option<IssueView>, ForgeError> {
+        self.find_marked_issue(repo, marker).await
+    }
+
+    async fn issue(&self, repo: &RepoId, number: u64) -> Result<IssueView, ForgeError> {
+        self.read_issue(repo, number).await
+    }
+
+    async fn issue_comments(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<IssueComment>, ForgeError> {
+        self.read_issue_comments(repo, number, since).await
+    }
+
+    async fn update_issue(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        update: &IssueUpdate,
+    ) -> Result<IssueView, ForgeError> {
+        self.change_issue(repo, number, update).await
+    }
+
+    async fn add_labels(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, ForgeError> {
+        self.label_issue(repo, number, labels).await
+    }
+
+    async fn remove_label(
+        &self,
+        repo: &RepoId,
+        number: u64,
+        label: &str,
+    ) -> Result<(), ForgeError> {
+        self.client.remove_issue_label(repo, number, label).await
     }
 
     async fn set_commit_status(

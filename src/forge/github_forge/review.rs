@@ -32,8 +32,14 @@ impl GitHubForge {
         title: &str,
         body: &str,
         marker: &Marker,
+        labels: &[String],
     ) -> Result<Created, ForgeError> {
-        created(&self.client.create_issue(repo, title, body, marker).await?)
+        created(
+            &self
+                .client
+                .create_issue(repo, title, body, marker, labels)
+                .await?,
+        )
     }
 
     pub(super) async fn add_comment(
