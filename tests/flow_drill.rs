@@ -61,13 +61,14 @@ async fn a_headless_drill_passes_and_reports_the_window_and_the_requests() {
         [
             "declare",
             "preflight",
+            "approve",
             "activate",
             "push",
             "restore",
             "review"
         ]
     );
-    let activate = &report["steps"][2];
+    let activate = &report["steps"][3];
     assert!(activate["requests"].as_u64().unwrap() >= 1, "{activate}");
 }
 

@@ -5,7 +5,7 @@ use super::rehearsal::{Rehearsal, RehearsalSetup};
 use super::report::{DrillReport, StepTiming};
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
-use crate::flow::FlowError;
+use crate::flow::{ApprovalChoice, FlowError};
 use crate::incident::RestoreTrigger;
 use std::future::Future;
 use std::sync::Arc;
@@ -92,6 +92,13 @@ async fn run_steps(run: &mut Run<'_>) {
         .step("preflight", flow.preflight(id, Some(clone_dir), None))
         .await
         .is_some()
+        && run
+            .step(
+                "approve",
+                flow.await_approval(id, &ApprovalChoice::Ask, &mut |_| {}),
+            )
+            .await
+            .is_some()
         && run.step("activate", flow.activate(id)).await.is_some();
     // The lease's in-process layer, as in the TUI: a step that hangs past the deadline
     // does not keep the glass open.

@@ -9,12 +9,14 @@ mod headless;
 mod judge;
 mod rehearsal;
 mod report;
+mod second_person;
 
 pub use clone::{FIX_FILE, clone_with_fix};
 pub use headless::run_headless;
 pub use judge::{ForgeEvidence, Verdict, judge};
 pub use rehearsal::{Finished, Rehearsal, RehearsalSetup};
 pub use report::{DrillReport, StepTiming};
+pub use second_person::{DRILL_APPROVER, approve_when_asked};
 
 use crate::flow::FlowError;
 use crate::forge::sandbox::{FaultSpecError, SandboxError};

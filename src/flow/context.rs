@@ -106,6 +106,8 @@ pub struct Flow {
     /// Plans made by preflight in this process, so activate applies exactly what the
     /// operator was shown (another process re-runs preflight instead).
     pub(super) plans: Mutex<HashMap<String, RelaxPlan>>,
+    /// The approval comments this process has judged, so each is judged once.
+    pub(super) approval_watches: super::approval::Watches,
 }
 
 impl std::fmt::Debug for Flow {
@@ -143,6 +145,7 @@ impl Flow {
             recorder: Recorder::new(log, crate::text::sanitize_line(&actor)),
             options: setup.options,
             plans: Mutex::new(HashMap::new()),
+            approval_watches: Default::default(),
         })
     }
 

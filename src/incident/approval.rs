@@ -123,3 +123,30 @@ pub fn describe_approval_event(event: &super::event::IncidentEvent) -> Option<St
         _ => return None,
     })
 }
+
+/// "waiting for approval — 12:34 left": the line every view shows while a request stands.
+pub fn waiting_text(remaining: Duration) -> String {
+    let total = remaining.num_seconds().max(0);
+    format!(
+        "waiting for approval — {}:{:02} left",
+        total / 60,
+        total % 60
+    )
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn the_waiting_line_counts_minutes_and_seconds() {
+        assert_eq!(
+            waiting_text(Duration::seconds(12 * 60 + 34)),
+            "waiting for approval — 12:34 left"
+        );
+        assert_eq!(
+            waiting_text(Duration::seconds(-5)),
+            "waiting for approval — 0:00 left"
+        );
+    }
+}

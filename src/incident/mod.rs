@@ -20,7 +20,9 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use approval::{ApprovalDecision, ApprovalRequest, ApprovalState, describe_approval_event};
+pub use approval::{
+    ApprovalDecision, ApprovalRequest, ApprovalState, describe_approval_event, waiting_text,
+};
 pub use event::{
     ApprovalHow, DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger,
 };

@@ -56,21 +56,22 @@ fn right_after_declaring_the_second_step_is_current_and_its_timer_runs() {
     assert_eq!(json["steps"][1]["elapsed"], 100, "seconds in --json output");
     assert_eq!(json["steps"][1]["status"], "current");
     assert_eq!(json["steps"][2]["elapsed"], serde_json::Value::Null);
-    // The second step's target is 3 min: amber past it, red past 6 min.
-    assert_eq!(run(&events, 181).steps[1].pace, Some(Pace::Amber));
-    assert_eq!(run(&events, 360).steps[1].pace, Some(Pace::Amber));
-    assert_eq!(run(&events, 361).steps[1].pace, Some(Pace::Red));
+    // The second step's target is 5 min: amber past it, red past 10 min.
+    assert_eq!(run(&events, 301).steps[1].pace, Some(Pace::Amber));
+    assert_eq!(run(&events, 600).steps[1].pace, Some(Pace::Amber));
+    assert_eq!(run(&events, 601).steps[1].pace, Some(Pace::Red));
 }
 
 #[test]
 fn done_steps_take_the_time_since_the_previous_completion() {
     let events = [
         at(0, sample("declared")),
-        tick(60, "second-pair-of-eyes"),
         tick(200, "fix-ready"),
         at(230, sample("preflighted")),
+        at(240, sample("approval_requested")),
+        at(260, sample("approved")),
     ];
-    let p = run(&events, 300);
+    let p = run(&events, 330);
     assert_eq!(statuses(&p), [D, D, D, D, C, P, P, P, P, P]);
     let elapsed: Vec<Option<i64>> = p
         .steps
@@ -79,7 +80,7 @@ fn done_steps_take_the_time_since_the_previous_completion() {
         .collect();
     assert_eq!(
         elapsed[..5],
-        [Some(0), Some(60), Some(140), Some(30), Some(70)]
+        [Some(0), Some(200), Some(30), Some(30), Some(70)]
     );
     // The break-glass step's target is 30 s: 70 s is past twice it.
     assert_eq!(p.steps[4].pace, Some(Pace::Red));
@@ -88,12 +89,12 @@ fn done_steps_take_the_time_since_the_previous_completion() {
 #[test]
 fn manual_steps_left_behind_are_skipped_and_can_still_be_ticked() {
     let mut events = vec![at(0, sample("declared")), at(30, sample("preflighted"))];
-    assert_eq!(statuses(&run(&events, 40)), [D, S, S, D, C, P, P, P, P, P]);
+    assert_eq!(statuses(&run(&events, 40)), [D, S, D, C, P, P, P, P, P, P]);
     events.push(tick(50, "fix-ready"));
     let p = run(&events, 60);
-    assert_eq!(statuses(&p), [D, S, D, D, C, P, P, P, P, P]);
+    assert_eq!(statuses(&p), [D, D, D, C, P, P, P, P, P, P]);
     // Ticked late, it counts from the completion before it (preflight at 30 s).
-    assert_eq!(p.steps[2].elapsed, Some(Duration::seconds(20)));
+    assert_eq!(p.steps[1].elapsed, Some(Duration::seconds(20)));
 }
 
 #[test]
@@ -111,7 +112,7 @@ fn an_expired_lease_makes_restore_the_current_step() {
     );
     let p = run(&events, 1800);
     assert_eq!(p.current, Some(7));
-    assert_eq!(statuses(&p), [D, S, S, D, D, P, P, C, P, P]);
+    assert_eq!(statuses(&p), [D, S, D, S, D, P, P, C, P, P]);
     assert_eq!(p.steps[7].elapsed, Some(Duration::seconds(1770)));
 }
 
@@ -124,7 +125,7 @@ fn a_failed_activation_is_marked_and_restore_comes_next() {
         at(25, sample("activation_failed")),
     ];
     let p = run(&events, 40);
-    assert_eq!(statuses(&p), [D, S, S, D, F, P, P, C, P, P]);
+    assert_eq!(statuses(&p), [D, S, D, P, F, P, P, C, P, P]);
     assert_eq!(p.steps[4].elapsed, Some(Duration::seconds(15)));
     assert_eq!(p.steps[4].completed_at, Some(t(25)));
     assert_eq!(p.current, Some(7));
@@ -167,6 +168,26 @@ fn a_closed_incident_has_no_current_step_and_a_frozen_total() {
     ];
     let p = run(&events, 5000);
     assert_eq!(p.current, None);
-    assert_eq!(statuses(&p), [D, S, S, D, S, S, S, S, S, S]);
+    assert_eq!(statuses(&p), [D, S, D, S, S, S, S, S, S, S]);
     assert_eq!(p.total_elapsed, Duration::seconds(20));
+}
+
+#[test]
+fn the_approve_step_is_done_when_granted_and_failed_when_denied() {
+    let mut events = vec![
+        at(0, sample("declared")),
+        at(10, sample("preflighted")),
+        at(20, sample("approval_requested")),
+    ];
+    let p = run(&events, 50);
+    assert_eq!((p.current, p.steps[3].status), (Some(3), C));
+    assert_eq!(p.steps[3].elapsed, Some(Duration::seconds(40)));
+    events.push(at(60, sample("approval_denied")));
+    let p = run(&events, 70);
+    assert_eq!((p.current, p.steps[3].status), (Some(3), F));
+    events.push(at(80, sample("self_approved")));
+    let p = run(&events, 90);
+    assert_eq!(p.steps[3].status, D);
+    assert_eq!(p.steps[3].completed_at, Some(t(80)));
+    assert_eq!(p.current, Some(4));
 }

@@ -32,8 +32,8 @@ fn the_default_runbook_loads_with_its_ten_steps_in_order() {
         [
             "declare",
             "manual",
-            "manual",
             "preflight",
+            "approve",
             "activate",
             "push",
             "manual",
@@ -47,7 +47,7 @@ fn the_default_runbook_loads_with_its_ten_steps_in_order() {
         .iter()
         .map(|s| s.target.num_seconds())
         .collect();
-    assert_eq!(targets, [120, 180, 300, 30, 30, 60, 600, 30, 60, 120]);
+    assert_eq!(targets, [120, 300, 30, 180, 30, 60, 600, 30, 60, 120]);
     assert!(runbook.steps.iter().all(|s| !s.detail.is_empty()));
 }
 
@@ -60,11 +60,11 @@ fn a_minimal_runbook_parses() {
 
 #[test]
 fn unknown_kind_names_step_line_and_the_valid_kinds() {
-    let text = runbook_text(&[("declare", "declare"), ("x", "approve")]);
+    let text = runbook_text(&[("declare", "declare"), ("x", "approval")]);
     let err = problem(&text);
     assert!(
         matches!(&err.problem, RunbookProblem::UnknownKind { step, kind }
-            if step.number == 2 && step.id == "x" && kind == "approve"),
+            if step.number == 2 && step.id == "x" && kind == "approval"),
         "{err:?}"
     );
     assert_eq!(err.line, Some(12));
@@ -195,4 +195,36 @@ fn resolve_prefers_configured_path_then_user_file_then_embedded() {
     let err = Runbook::resolve(dir.path(), Some(&dir.path().join("nope.toml"))).unwrap_err();
     assert!(matches!(err.problem, RunbookProblem::Read { .. }));
     assert!(err.to_string().contains("nope.toml"));
+}
+
+#[test]
+fn the_approve_step_comes_after_preflight_and_before_the_glass_opens() {
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("activate", "activate"),
+        ("approve", "approve"),
+        ("restore", "restore"),
+    ]);
+    let err = problem(&text);
+    assert!(
+        matches!(
+            &err.problem,
+            RunbookProblem::OutOfOrder {
+                kind: StepKind::Approve,
+                after_kind: StepKind::Activate,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("approve", "approve"),
+        ("activate", "activate"),
+        ("restore", "restore"),
+    ]);
+    let runbook = parse(&text, "x").unwrap();
+    assert_eq!(runbook.step_of(StepKind::Approve).unwrap().id, "approve");
 }

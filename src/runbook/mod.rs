@@ -25,6 +25,8 @@ pub enum StepKind {
     Manual,
     Declare,
     Preflight,
+    /// A second person approves on the forge (or the commander self-approves, loudly).
+    Approve,
     Activate,
     Push,
     Restore,
@@ -33,9 +35,10 @@ pub enum StepKind {
 
 impl StepKind {
     /// The automated kinds in the only order they may appear.
-    pub const AUTOMATED: [StepKind; 6] = [
+    pub const AUTOMATED: [StepKind; 7] = [
         StepKind::Declare,
         StepKind::Preflight,
+        StepKind::Approve,
         StepKind::Activate,
         StepKind::Push,
         StepKind::Restore,
@@ -55,6 +58,7 @@ impl StepKind {
             "manual" => StepKind::Manual,
             "declare" => StepKind::Declare,
             "preflight" => StepKind::Preflight,
+            "approve" => StepKind::Approve,
             "activate" => StepKind::Activate,
             "push" => StepKind::Push,
             "restore" => StepKind::Restore,
@@ -68,6 +72,7 @@ impl StepKind {
             StepKind::Manual => "manual",
             StepKind::Declare => "declare",
             StepKind::Preflight => "preflight",
+            StepKind::Approve => "approve",
             StepKind::Activate => "activate",
             StepKind::Push => "push",
             StepKind::Restore => "restore",
