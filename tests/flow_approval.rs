@@ -219,6 +219,12 @@ async fn a_second_person_approves_with_the_approve_command_and_the_glass_opens()
     };
     assert_eq!((approver.as_str(), how), ("reviewer", ApprovalHow::Command));
     assert_eq!(comment_id, report.comment_id);
+    // Asked again (a rerun of activate), the approval stands and nothing new is asked.
+    let again = flow
+        .await_approval(ID, &ApprovalChoice::Ask, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(matches!(again, ApprovalCheck::Granted { .. }), "{again:?}");
     flow.activate(ID).await.unwrap();
     assert_eq!(flow.incident(ID).unwrap().phase, Phase::Active);
 

@@ -98,9 +98,10 @@ impl Flow {
         choice: &ApprovalChoice,
         on_wait: &mut (dyn FnMut(&ApprovalWait) + Send),
     ) -> Result<ApprovalCheck, FlowError> {
+        let granted = self.incident(id)?.approval.granted().is_some();
         if let ApprovalChoice::SelfApprove(reason) = choice {
             self.self_approve(id, reason).await?;
-        } else if self.approval_required() {
+        } else if self.approval_required() && !granted {
             self.request_approval(id).await?;
         }
         loop {
