@@ -9,8 +9,7 @@ use super::scenario::{FaultTiming, TwistKind};
 use super::scorecard::scorecard;
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
-use crate::flow::FlowError;
-use crate::flow::LedgerView;
+use crate::flow::{ApprovalChoice, FlowError, LedgerView};
 use crate::incident::RestoreTrigger;
 use crate::runbook::Runbook;
 use std::future::Future;
@@ -185,6 +184,12 @@ async fn run_steps(run: &mut Run<'_>) {
         .await
         .is_none()
     {
+        return;
+    }
+    // The second person: the sandbox's reviewer approves when asked (or the rule is off).
+    let mut quiet = |_: &crate::flow::ApprovalWait| {};
+    let approval = flow.await_approval(id, &ApprovalChoice::Ask, &mut quiet);
+    if run.step("approve", approval).await.is_none() {
         return;
     }
     if rehearsal.twist_at("restore") == Some(TwistKind::TerminalDies) {

@@ -35,7 +35,11 @@ impl World {
         std::fs::create_dir_all(&config_dir).unwrap();
         std::fs::write(
             config_dir.join("config.toml"),
-            format!("api_url = \"{}\"\n", sandbox.api_url()),
+            // The two-person rule has its own tests (flow_approval.rs, approve_cli.rs).
+            format!(
+                "api_url = \"{}\"\n\n[approval]\nrequired = false\n",
+                sandbox.api_url()
+            ),
         )
         .unwrap();
         let url = sandbox.clone_url(&repo);
