@@ -517,3 +517,42 @@ async fn with_the_rule_off_the_glass_opens_without_asking() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_window_opens_only_after_the_approval_too() {
+    let s = Setup::start().await;
+    let flow = s.preflighted().await;
+    // The window is prepared from a clone; the refusal comes before the clone is read (an
+    // empty directory here, which is no clone at all).
+    let no_clone = tempfile::tempdir().unwrap();
+    let refused = flow
+        .prepare_window(ID, Some(no_clone.path()), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, FlowError::ApprovalNeeded { .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("--self-approve"), "{refused}");
+    let phase = flow.incident(ID).unwrap().phase;
+    assert_eq!(phase, Phase::Preflighted, "nothing was opened");
+
+    let check = flow
+        .await_approval(
+            ID,
+            &ApprovalChoice::SelfApprove("the approver is unreachable".into()),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert!(matches!(check, ApprovalCheck::Granted { .. }), "{check:?}");
+    // Granted: the window gets past the gate, on to the clone this test has none of.
+    let after = flow
+        .prepare_window(ID, Some(no_clone.path()), None)
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(after, FlowError::ApprovalNeeded { .. }),
+        "{after}"
+    );
+}

@@ -68,6 +68,10 @@ pub struct PushArgs {
     /// Open the window without asking (required without a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Open the first window without a second person's approval, for this reason;
+    /// recorded, posted on the incident issue and the webhooks, and listed in the review.
+    #[arg(long, value_name = "REASON")]
+    pub self_approve: Option<String>,
     /// The clone holding the fix (default: the current directory).
     #[arg(long)]
     pub repo_dir: Option<PathBuf>,
