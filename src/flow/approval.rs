@@ -124,6 +124,10 @@ impl Flow {
         if let Some(pending) = incident.approval.pending() {
             return Ok(pending.clone());
         }
+        // The mirror opens the incident issue in the background at declaration: let it
+        // finish first, so the request goes to that one issue rather than racing it to a
+        // second one.
+        self.settle_mirror(std::time::Duration::from_secs(5)).await;
         let issue = self.incident_issue(&incident).await?;
         let now = self.clock.now();
         let deadline = now + self.config.approval.timeout;
