@@ -275,10 +275,17 @@ impl Rehearsal {
         let Some(token) = token else {
             return;
         };
+        let issue_repo = self
+            .flow
+            .config()
+            .mirror_repo
+            .clone()
+            .unwrap_or_else(|| self.repo.clone());
         let task = tokio::spawn(super::approve_when_asked(
             self.api_url.clone(),
             token,
-            DRILL_REPO.parse().expect("a valid repository id"),
+            self.repo.clone(),
+            issue_repo,
             id.to_owned(),
             self.flow.clock().clone(),
         ));

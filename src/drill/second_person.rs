@@ -16,13 +16,14 @@ pub const DRILL_APPROVER: &str = "reviewer";
 /// few seconds of it).
 const LOOK_EVERY: Duration = Duration::from_secs(2);
 
-/// Looks for the drill's approval request on the sandbox and approves it as `reviewer`;
-/// returns once approved, or when the request can no longer be approved. Runs until
-/// aborted while nobody has asked.
+/// Looks for the drill's approval request on `repo`'s incident issue in `issue_repo` and
+/// approves it as `reviewer`; returns once approved, or when the request can no longer be
+/// approved. Runs until aborted while nobody has asked.
 pub async fn approve_when_asked(
     api_url: String,
     token: Secret,
     repo: RepoId,
+    issue_repo: RepoId,
     incident: String,
     clock: Arc<dyn Clock>,
 ) {
@@ -31,7 +32,9 @@ pub async fn approve_when_asked(
     };
     loop {
         tokio::time::sleep(LOOK_EVERY).await;
-        match approve_as_second_person(forge.as_ref(), &repo, &repo, &incident, clock.now()).await {
+        match approve_as_second_person(forge.as_ref(), &repo, &issue_repo, &incident, clock.now())
+            .await
+        {
             Ok(report) => {
                 tracing::info!(incident, url = %report.comment_url, "the drill's reviewer approved");
                 return;
