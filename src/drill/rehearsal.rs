@@ -239,6 +239,12 @@ impl Rehearsal {
         &self.api_url
     }
 
+    /// True when a person elsewhere approves (a shared sandbox): the drill has no second
+    /// person of its own and must tell the commander what their approver runs.
+    pub fn approver_is_elsewhere(&self) -> bool {
+        self.shared
+    }
+
     /// Where the drill records.
     pub fn paths(&self) -> &Paths {
         self.flow.paths()
