@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 
 pub const REASON: &str = "checkout returns 500 — https://tickets.example.com/INC-1";
 
+/// The default configuration with the two-person rule off, for tests about something else
+/// (the rule has its own: flow_approval.rs, approve_cli.rs).
+pub fn config_without_approval() -> breakglass::config::Config {
+    breakglass::config::Config {
+        approval: breakglass::config::ApprovalConfig {
+            required: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 pub struct World {
     pub sandbox: SandboxHandle,
     pub home: tempfile::TempDir,
