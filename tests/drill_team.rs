@@ -43,7 +43,6 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
             .trim()
             .to_owned()
     };
-    assert!(line_of("approver").contains("needs approval support"));
     assert!(line_of("reviewer").contains("/repos/acme/api/pulls/N/reviews"));
 
     // `commander: GH_TOKEN=… breakglass drill --scenario clean-run --forge URL`
@@ -52,17 +51,62 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
     assert_eq!(words[2], "breakglass", "{commander}");
     let token = words[1].strip_prefix("GH_TOKEN=").unwrap();
     let drill_home = tempfile::tempdir().unwrap();
-    let out = breakglass(drill_home.path())
+    let mut drill = breakglass(drill_home.path())
         .args(&words[3..])
         .arg("--json")
         .env("GH_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The drill waits for a second person and names the incident; the approver runs their
+    // printed line, from their own home, with that id.
+    let mut told = BufReader::new(drill.stderr.take().unwrap()).lines();
+    let mut stderr = Vec::new();
+    let incident = loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), told.next_line())
+            .await
+            .expect("the drill asks for the approval in time")
+            .unwrap()
+            .unwrap_or_else(|| panic!("the drill ended without asking: {stderr:#?}"));
+        stderr.push(line.clone());
+        if let Some(rest) = line.split("breakglass approve --incident ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let approver = line_of("approver");
+    let approver_words: Vec<&str> = approver.split_whitespace().collect();
+    assert_eq!(approver_words[2], "breakglass", "{approver}");
+    let args: Vec<&str> = approver_words[3..]
+        .iter()
+        .take_while(|w| !w.starts_with('('))
+        .map(|w| if *w == "ID" { incident.as_str() } else { w })
+        .collect();
+    let approver_home = tempfile::tempdir().unwrap();
+    let approved = breakglass(approver_home.path())
+        .args(&args)
+        .env(
+            "GH_TOKEN",
+            approver_words[1].strip_prefix("GH_TOKEN=").unwrap(),
+        )
         .output()
         .await
         .unwrap();
+    assert_eq!(
+        approved.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    while let Some(line) = told.next_line().await.unwrap() {
+        stderr.push(line);
+    }
+    let out = drill.wait_with_output().await.unwrap();
     let said = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        stderr.join("\n")
     );
     assert_eq!(out.status.code(), Some(0), "{said}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -54,9 +54,12 @@ async fn a_headless_drill_passes_and_reports_the_window_and_the_requests() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["declare", "preflight", "window", "review"]);
+    assert_eq!(
+        steps,
+        ["declare", "preflight", "approve", "window", "review"]
+    );
     // Relax, ref discovery, pack, drift read, restore, verifying read.
-    let window = &report["steps"][2];
+    let window = &report["steps"][3];
     assert_eq!(window["requests"].as_u64(), Some(6), "{window}");
 }
 

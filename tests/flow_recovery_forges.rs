@@ -24,7 +24,14 @@ async fn flow_on(
     let token = sandbox.token("commander");
     Flow::open(FlowSetup {
         paths: Paths::under(home),
-        config: Config::default(),
+        // The two-person rule has its own tests (flow_approval.rs).
+        config: Config {
+            approval: breakglass::config::ApprovalConfig {
+                required: false,
+                ..Default::default()
+            },
+            ..Config::default()
+        },
         clock: clock.clone(),
         forge: github_forge(&api_url, token.clone(), clock).unwrap(),
         token: Some(token),

@@ -6,18 +6,17 @@
 mod flow_support;
 
 use breakglass::clock::{Clock, FakeClock, SystemClock};
-use breakglass::config::Config;
 use breakglass::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
 use breakglass::incident::RestoreTrigger;
 use breakglass::paths::Paths;
-use flow_support::{REASON, World, audit_records};
+use flow_support::{REASON, World, audit_records, config_without_approval};
 use std::sync::Arc;
 
 async fn flow_with(world: &World, clock: Arc<dyn Clock>) -> Flow {
     let api_url = world.sandbox.api_url();
     Flow::open(FlowSetup {
         paths: Paths::under(world.home.path()),
-        config: Config::default(),
+        config: config_without_approval(),
         clock: clock.clone(),
         forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
         token: Some(world.token.clone()),

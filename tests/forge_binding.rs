@@ -42,7 +42,9 @@ impl Trap {
     }
 }
 
+/// Writes `text` as the config, with the two-person rule off (flow_approval.rs tests it).
 fn write_config(world: &World, text: &str) {
+    let text = format!("{text}\n[approval]\nrequired = false\n");
     std::fs::write(world.home.path().join("config/config.toml"), text).unwrap();
 }
 

@@ -9,7 +9,6 @@ mod flow_support;
 
 use breakglass::audit::{AuditLog, NewEntry, Record, read_verified};
 use breakglass::clock::{Clock, FakeClock, SystemClock};
-use breakglass::config::Config;
 use breakglass::flow::{Declaration, Flow, FlowOptions, FlowSetup, FlowSleeper};
 use breakglass::forge::github::RecordingSleeper;
 use breakglass::forge::port::{IssueComment, IssueState};
@@ -21,7 +20,7 @@ use breakglass::mirror::{
 };
 use breakglass::paths::Paths;
 use common::sandbox::{api, forge_with};
-use flow_support::{REASON, World, text_of};
+use flow_support::{REASON, World, config_without_approval, text_of};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +32,7 @@ async fn mirrored_flow(world: &World) -> (Flow, Arc<GitHubForge>) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let flow = Flow::open(FlowSetup {
         paths: Paths::under(world.home.path()),
-        config: Config::default(),
+        config: config_without_approval(),
         clock,
         forge: forge.clone(),
         token: Some(world.token.clone()),

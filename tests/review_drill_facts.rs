@@ -52,7 +52,8 @@ fn the_export_of_a_drill_opens_with_every_fact_of_its_log() {
         "- **Drill:** yes".to_owned(),
         "- **Repository:** acme/api main".to_owned(),
         "- **Commander:** commander (admin on the repository)".to_owned(),
-        "- **Approval:** no approval recorded".to_owned(),
+        // The drill's second person: the sandbox's reviewer, with their own token.
+        "- **Approval:** reviewer approved at ".to_owned(),
         format!("- **Reason:** Drill: checkout returns 500 — https://tickets.example.com/{id}"),
         format!("- **Ticket:** https://tickets.example.com/{id}"),
         "- **Glass:** open ".to_owned(),

@@ -211,9 +211,12 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     });
     assert!(total(&moved).unwrap() > first, "the total time goes up");
 
-    // Preflight, then ONE confirmation with the plan and the commits with their trailers.
+    // Preflight, the second person's approval (the sandbox's reviewer), then ONE
+    // confirmation with the plan and the commits with their trailers.
     tmux.keys(&["Enter"]);
     tmux.wait_for("Preflight done");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the reviewer's approval", |s| step_done(s, 4));
     tmux.keys(&["Enter"]);
     let confirm = tmux.wait_for("Open the glass, push and restore?");
     assert!(confirm.contains("classic.enforce_admins"), "{confirm}");
@@ -226,7 +229,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     // Confirmed: opened, pushed, restored and verified with no step in between.
     tmux.keys(&["Enter"]);
     let closed = tmux.wait("the window step done and verified", |s| {
-        s.contains("Protections restored exactly") && step_done(s, 4)
+        s.contains("Protections restored exactly") && step_done(s, 5)
     });
     assert!(closed.contains("Window 1 — the glass was open"), "{closed}");
     assert!(closed.contains("Push accepted"), "{closed}");
@@ -234,7 +237,7 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
 
     // Watching the deploy comes after the glass is closed.
     tmux.keys(&["Enter"]);
-    tmux.wait("step 5 ticked", |s| step_done(s, 5));
+    tmux.wait("step 6 ticked", |s| step_done(s, 6));
 
     // The retroactive review opens on the sandbox, then the lessons-learned form.
     tmux.keys(&["Enter"]);
@@ -262,6 +265,63 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
 
     check_the_audit_log(&home);
     check_the_sandbox(&sandbox_dir, &home);
+}
+
+/// The approve step in a real terminal: the waiting line counts down with the time left
+/// and the issue to approve on, until the drill's second person (the sandbox's reviewer,
+/// with their own token) approves and the step is done.
+#[test]
+fn the_approval_wait_counts_down_in_a_real_terminal_until_the_reviewer_approves() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: scratch.path().join("tmux.sock"),
+    };
+    let program = private_copy_of_the_binary();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        &format!("BREAKGLASS_HOME={}", scratch.path().join("home").display()),
+        &format!("{} drill", program.display()),
+        ";",
+        "set-option",
+        "-t",
+        "app",
+        "remain-on-exit",
+        "on",
+    ]);
+    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    tmux.wait_for("Declare an incident — DRILL");
+    for _ in 0..5 {
+        tmux.keys(&["Enter"]);
+    }
+    tmux.wait("the checklist", |s| {
+        step_done(s, 1) && s.contains("▸[ ]  2")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait("step 2 ticked", |s| step_done(s, 2));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Preflight done");
+    tmux.keys(&["Enter"]);
+    let waiting = tmux.wait_for("waiting for approval — 1");
+    assert!(
+        waiting.contains("waiting for approval — 14:")
+            || waiting.contains("waiting for approval — 15:00"),
+        "{waiting}"
+    );
+    assert!(waiting.contains("/acme/api/issues/"), "{waiting}");
+    let approved = tmux.wait("the reviewer's approval", |s| step_done(s, 4));
+    assert!(!approved.contains("waiting for approval"), "{approved}");
+    tmux.keys(&["q"]);
 }
 
 /// A copy of the binary cargo built for this test run, taken once per test process: the
@@ -321,6 +381,8 @@ fn check_the_audit_log(home: &Path) {
             "declared",
             "step_done",
             "preflighted",
+            "approval_requested",
+            "approved",
             "activation_intended",
             "activated",
             "push_intended",

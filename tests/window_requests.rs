@@ -21,7 +21,14 @@ async fn flow_for(world: &World, spawn_watchdog: bool) -> Flow {
     let api_url = world.sandbox.api_url();
     Flow::open(FlowSetup {
         paths: Paths::under(world.home.path()),
-        config: Config::default(),
+        // The two-person rule has its own tests (flow_approval.rs).
+        config: Config {
+            approval: breakglass::config::ApprovalConfig {
+                required: false,
+                ..Default::default()
+            },
+            ..Config::default()
+        },
         clock: clock.clone(),
         forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
         token: Some(world.token.clone()),

@@ -3,6 +3,7 @@
 //! Handlers parse, call into the library and print; they hold no logic of their own that
 //! a test of the library could not reach.
 
+mod approve;
 mod audit;
 mod connect;
 mod drill;
@@ -52,6 +53,8 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Declare an incident, check it, and open the glass for the smallest scope.
     Activate(steps::ActivateArgs),
+    /// Approve another person's break-glass as the second person, with your own token.
+    Approve(approve::ApproveArgs),
     /// Push the tagged fix: with the glass open, push only; otherwise the whole window in
     /// one confirmed action (declare if needed, preflight, open, push, restore).
     Push(steps::PushArgs),
@@ -94,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Activate(args) => block_on(steps::activate(args)),
+        Command::Approve(args) => block_on(approve::run(args)),
         Command::Push(args) => block_on(steps::push(args)),
         Command::Restore(args) => block_on(steps::restore(args)),
         Command::Review(args) => block_on(review::run(args)),

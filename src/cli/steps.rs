@@ -40,6 +40,10 @@ pub struct ActivateArgs {
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Open the glass without a second person's approval, for this reason; recorded,
+    /// posted on the incident issue and the webhooks, and listed in the review.
+    #[arg(long, value_name = "REASON")]
+    pub self_approve: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +68,10 @@ pub struct PushArgs {
     /// Open the window without asking (required without a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Open the first window without a second person's approval, for this reason;
+    /// recorded, posted on the incident issue and the webhooks, and listed in the review.
+    #[arg(long, value_name = "REASON")]
+    pub self_approve: Option<String>,
     /// The clone holding the fix (default: the current directory).
     #[arg(long)]
     pub repo_dir: Option<PathBuf>,
@@ -146,6 +154,7 @@ pub async fn activate(args: ActivateArgs) -> anyhow::Result<u8> {
         let preflight = flow
             .preflight(&id, args.repo_dir.as_deref(), args.remote.as_deref())
             .await?;
+        super::approve::gate(&flow, &id, args.self_approve.as_deref()).await?;
         let activation = flow.activate(&id).await?;
         Ok::<_, crate::flow::FlowError>((preflight, activation))
     };

@@ -32,6 +32,12 @@ pub async fn one_shot(flow: &Flow, id: &str, args: &PushArgs) -> anyhow::Result<
         // A follow-up window (or a phase the flow refuses with its own guidance).
         Some(_) => {}
     }
+    // The second person approves the incident before its first window (the approval
+    // stands for follow-ups); the confirmation below comes after, so the glass opens the
+    // moment it is given.
+    if matches!(phase, None | Some(Phase::Declared | Phase::Preflighted)) {
+        super::approve::gate(flow, id, args.self_approve.as_deref()).await?;
+    }
     let prepared = flow.prepare_window(id, dir, remote).await?;
     show(&prepared, args.json);
     if !args.yes {

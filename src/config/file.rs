@@ -20,6 +20,7 @@ struct RawConfig {
     incident: Option<RawIncident>,
     mirror: Option<RawMirror>,
     notify: Option<RawNotify>,
+    approval: Option<RawApproval>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +33,13 @@ struct RawMirror {
 #[serde(deny_unknown_fields)]
 struct RawNotify {
     webhooks: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApproval {
+    required: Option<bool>,
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +115,14 @@ pub(super) fn apply(
         for v in notify.webhooks.iter().flatten() {
             let url = file.check(v, "notify.webhooks", parse_webhook)?;
             config.notify_webhooks.push(url);
+        }
+    }
+    if let Some(approval) = &raw.approval {
+        if let Some(required) = approval.required {
+            config.approval.required = required;
+        }
+        if let Some(v) = &approval.timeout {
+            config.approval.timeout = file.check(v, "approval.timeout", positive_duration)?;
         }
     }
     if let Some(incident) = raw.incident {

@@ -20,6 +20,8 @@ use url::Url;
 pub const DEFAULT_LEASE: &str = "30m";
 /// The longest a lease may run, extensions included.
 pub const DEFAULT_LEASE_CAP: &str = "2h";
+/// How long a second person has to approve before the request ends.
+pub const DEFAULT_APPROVAL_TIMEOUT: &str = "15m";
 /// Incident ids: a letter, then letters, digits, `-` or `_`; safe in git ref names.
 pub const DEFAULT_INCIDENT_ID_PATTERN: &str = "^[A-Za-z][A-Za-z0-9_-]{1,63}$";
 /// A reason must link to something: the incident ticket.
@@ -69,6 +71,26 @@ pub struct Config {
     /// `[notify] webhooks`: Slack-style incoming webhooks told of each step. The URLs are
     /// secrets (they authorise posting), so they never reach a log or the output.
     pub notify_webhooks: Vec<crate::secret::Secret>,
+    /// The two-person rule (`[approval]`).
+    pub approval: ApprovalConfig,
+}
+
+/// `[approval]`: whether the glass waits for a second person, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalConfig {
+    /// The glass opens only after a second person's approval (or a loud self-approval).
+    pub required: bool,
+    /// How long a request stands before it ends unanswered.
+    pub timeout: Duration,
+}
+
+impl Default for ApprovalConfig {
+    fn default() -> Self {
+        ApprovalConfig {
+            required: true,
+            timeout: Duration::minutes(15),
+        }
+    }
 }
 
 /// Settings given on the command line; each wins over the file.
@@ -96,6 +118,7 @@ impl Default for Config {
             file: None,
             mirror_repo: None,
             notify_webhooks: Vec::new(),
+            approval: ApprovalConfig::default(),
         }
     }
 }

@@ -381,3 +381,39 @@ fn a_bad_mirror_repo_or_webhook_is_refused_without_echoing_the_url() {
     );
     assert!(!text.contains("canary-secret"), "{text}");
 }
+
+#[test]
+fn approval_is_required_for_fifteen_minutes_unless_the_file_says_otherwise() {
+    let home = tempfile::tempdir().unwrap();
+    let config = Config::load(&Paths::under(home.path()), &ConfigOverrides::default()).unwrap();
+    assert_eq!(
+        config.approval,
+        ApprovalConfig {
+            required: true,
+            timeout: Duration::minutes(15)
+        }
+    );
+    let (_home, paths) = home_with("[approval]\nrequired = false\ntimeout = \"5m\"\n");
+    let config = Config::load(&paths, &ConfigOverrides::default()).unwrap();
+    assert_eq!(
+        config.approval,
+        ApprovalConfig {
+            required: false,
+            timeout: Duration::minutes(5)
+        }
+    );
+    let (err, _paths, _home) = load_err("[approval]\n\ntimeout = \"never\"\n");
+    assert!(
+        matches!(
+            &err,
+            ConfigError::Invalid {
+                key: "approval.timeout",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.line(), Some(3));
+    let (err, _paths, _home) = load_err("[approval]\nrequire = true\n");
+    assert!(err.to_string().contains("required"), "{err}");
+}

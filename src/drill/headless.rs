@@ -9,8 +9,7 @@ use super::scenario::{FaultTiming, TwistKind};
 use super::scorecard::scorecard;
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
-use crate::flow::FlowError;
-use crate::flow::LedgerView;
+use crate::flow::{ApprovalChoice, FlowError, LedgerView};
 use crate::incident::RestoreTrigger;
 use crate::runbook::Runbook;
 use std::future::Future;
@@ -185,6 +184,26 @@ async fn run_steps(run: &mut Run<'_>) {
         .await
         .is_none()
     {
+        return;
+    }
+    // The second person: the sandbox's reviewer approves when asked (or the rule is off);
+    // on a shared sandbox a teammate does, and the commander is told what they run.
+    let mut told = false;
+    let mut on_wait = |wait: &crate::flow::ApprovalWait| {
+        if rehearsal.approver_is_elsewhere() && !told {
+            told = true;
+            eprintln!(
+                "{}: your approver approves on {} with their own token: breakglass approve \
+                 --incident {id} --repo {} --api-url {}",
+                crate::incident::waiting_text(wait.remaining),
+                wait.issue_url,
+                rehearsal.scenario().repo,
+                rehearsal.api_url(),
+            );
+        }
+    };
+    let approval = flow.await_approval(id, &ApprovalChoice::Ask, &mut on_wait);
+    if run.step("approve", approval).await.is_none() {
         return;
     }
     if rehearsal.twist_at("restore") == Some(TwistKind::TerminalDies) {

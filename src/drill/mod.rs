@@ -11,6 +11,7 @@ mod rehearsal;
 mod report;
 pub mod scenario;
 pub mod scorecard;
+mod second_person;
 
 pub use clone::{FIX_FILE, clone_with_fix};
 pub use headless::run_headless;
@@ -18,6 +19,7 @@ pub use judge::{ExpectationCheck, ForgeEvidence, Outcome, Verdict, judge, outcom
 pub use rehearsal::{Finished, Rehearsal, RehearsalSetup, SharedForge};
 pub use report::{DrillReport, FaultMet, StepTiming, faults_met};
 pub use scenario::Scenario;
+pub use second_person::{DRILL_APPROVER, approve_when_asked};
 
 use crate::flow::FlowError;
 use crate::forge::sandbox::{FaultSpecError, SandboxError};

@@ -98,6 +98,8 @@ pub struct Rehearsal {
     plan: Option<Scenario>,
     repo: RepoId,
     declared: Mutex<Vec<String>>,
+    /// The second person of each drill declared here (see [`super::approve_when_asked`]).
+    approvers: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The clone, and the home when it is temporary; removed when the rehearsal is dropped.
     _scratch: tempfile::TempDir,
 }
@@ -172,6 +174,7 @@ impl Rehearsal {
                 shared: true,
                 clone_dir,
                 declared: Mutex::new(Vec::new()),
+                approvers: Mutex::new(Vec::new()),
                 _scratch: scratch,
             });
         }
@@ -207,6 +210,7 @@ impl Rehearsal {
                 shared: false,
                 clone_dir,
                 declared: Mutex::new(Vec::new()),
+                approvers: Mutex::new(Vec::new()),
                 _scratch: scratch,
             }),
             Err(error) => {
@@ -235,6 +239,12 @@ impl Rehearsal {
         &self.api_url
     }
 
+    /// True when a person elsewhere approves (a shared sandbox): the drill has no second
+    /// person of its own and must tell the commander what their approver runs.
+    pub fn approver_is_elsewhere(&self) -> bool {
+        self.shared
+    }
+
     /// Where the drill records.
     pub fn paths(&self) -> &Paths {
         self.flow.paths()
@@ -257,8 +267,35 @@ impl Rehearsal {
                 scenario,
             )
             .await?;
+        self.rehearse_second_person(&id);
         lock(&self.declared).push(id);
         Ok(incident)
+    }
+
+    /// The sandbox's reviewer approves drill `id` a few seconds after it is asked to.
+    fn rehearse_second_person(&self, id: &str) {
+        let token = lock(&self.sandbox)
+            .as_ref()
+            .and_then(|s| s.user(super::DRILL_APPROVER))
+            .map(|u| u.token);
+        let Some(token) = token else {
+            return;
+        };
+        let issue_repo = self
+            .flow
+            .config()
+            .mirror_repo
+            .clone()
+            .unwrap_or_else(|| self.repo.clone());
+        let task = tokio::spawn(super::approve_when_asked(
+            self.api_url.clone(),
+            token,
+            self.repo.clone(),
+            issue_repo,
+            id.to_owned(),
+            self.flow.clock().clone(),
+        ));
+        lock(&self.approvers).push(task);
     }
 
     /// True when `incident` was declared on this rehearsal's sandbox.
@@ -332,6 +369,9 @@ impl Rehearsal {
     /// into. The glass is covered while the drill runs by the in-process lease guard
     /// (`Flow::guard_lease`) and at its end by this restore.
     pub async fn finish(&self) -> Vec<Finished> {
+        for approver in lock(&self.approvers).drain(..) {
+            approver.abort();
+        }
         let ids = lock(&self.declared).clone();
         let mut finished = Vec::with_capacity(ids.len());
         for id in ids {

@@ -43,6 +43,7 @@ impl Flow {
                 },
             });
         }
+        self.check_approval_gate(&incident)?;
         let relax = self.plan_for(id).await?;
         self.open_glass(&lock, id, &relax, incident.ttl).await
     }

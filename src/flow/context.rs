@@ -117,6 +117,8 @@ pub struct Flow {
     pub(super) mirror: Option<Arc<crate::mirror::Mirror>>,
     /// The webhooks' notifier, when the options ask for it and webhooks are configured.
     pub(super) notifier: Option<Arc<crate::notify::Notifier>>,
+    /// The approval comments this process has judged, so each is judged once.
+    pub(super) approval_watches: super::approval::Watches,
 }
 
 impl std::fmt::Debug for Flow {
@@ -193,6 +195,7 @@ impl Flow {
             plans: Mutex::new(HashMap::new()),
             mirror,
             notifier,
+            approval_watches: Default::default(),
         };
         flow.catch_up_mirror();
         Ok(flow)

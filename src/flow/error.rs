@@ -192,6 +192,33 @@ pub enum FlowError {
     },
     #[error("the retroactive review needs a landed push, and incident {id} has none")]
     NothingToReview { id: String },
+    #[error(
+        "incident {id} may not open its glass yet: {why} — wait for a second person's \
+         approval (`breakglass approve --incident {id} --repo OWNER/NAME` or `/approve` on the \
+         incident issue), or proceed alone with --self-approve \"REASON\""
+    )]
+    ApprovalNeeded { id: String, why: String },
+    #[error(
+        "the approval of incident {id} was denied by {by}: {reason} — nothing was changed on \
+         the forge; address it and run `breakglass activate` again to request a new \
+         approval, or proceed alone with --self-approve \"REASON\""
+    )]
+    ApprovalDenied {
+        id: String,
+        by: String,
+        reason: String,
+    },
+    #[error(
+        "nobody approved incident {id} in time ({issue_url}); nothing was changed on the forge \
+         — ask a second person with write access to be ready and run `breakglass activate` \
+         again to request a new approval, or proceed alone with --self-approve \"REASON\""
+    )]
+    ApprovalTimedOut { id: String, issue_url: String },
+    #[error(
+        "self-approving incident {id} needs a reason (it goes into the audit log, on the \
+         incident issue and into the review): say why no second person can approve"
+    )]
+    SelfApprovalNeedsReason { id: String },
     #[error("a background task failed: {0}")]
     Task(String),
 }

@@ -9,6 +9,7 @@
 //! It never prints: callers render the reports it returns.
 
 mod activate;
+mod approval;
 mod binding;
 mod context;
 mod declare;
@@ -28,6 +29,10 @@ pub mod watchdog;
 mod window;
 
 pub use activate::ActivationReport;
+pub use approval::{
+    APPROVAL_POLL, Answer, ApprovalCheck, ApprovalChoice, ApprovalWait, ApproveError,
+    ApproveReport, Refusal, SeenComment, Verdict, approve_as_second_person, read_answer,
+};
 pub use binding::{
     ForgeConnector, connect_forge, forge_for, incident_named, normalised, read_ledger, same_forge,
 };

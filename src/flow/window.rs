@@ -180,6 +180,7 @@ impl Flow {
         let _lock = self.lock(id)?;
         let incident = self.recorder.load(id)?;
         let follow_up = check_can_open(&incident)?;
+        self.check_approval_gate(&incident)?;
         let lease = self.lease_left(&incident)?;
         let (snapshot, recorded_plan) = recorded_payloads(&incident)?;
         let relax = match recorded_plan.filter(|_| follow_up) {
@@ -266,6 +267,7 @@ impl Flow {
                 hint: "another window ran since this one was prepared; prepare it again",
             });
         }
+        self.check_approval_gate(&incident)?;
         let lease = self.lease_left(&incident)?.min(prepared.lease);
         // The incident issue catches up the moment the window closes; inside it the forge
         // hears only the window's own requests.

@@ -51,6 +51,26 @@ impl DriftChoice {
     }
 }
 
+/// How a second person's approval reached breakglass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalHow {
+    /// `breakglass approve`, which posts a marked approval comment with its own token.
+    Command,
+    /// A `/approve` comment written on the incident issue by hand.
+    Comment,
+}
+
+impl ApprovalHow {
+    /// The snake_case name used in events and `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApprovalHow::Command => "command",
+            ApprovalHow::Comment => "comment",
+        }
+    }
+}
+
 /// Everything that can happen to an incident, in the audit log's vocabulary.
 ///
 /// Durations are whole seconds and times are UTC, so the JSON stays readable to a third
@@ -107,6 +127,39 @@ pub enum IncidentEvent {
         /// The local commits that would be pushed, oldest first.
         commits: Vec<String>,
     },
+    /// A second person's approval was asked for (on the incident issue and by webhook);
+    /// it stands until `deadline`, then the request ends (`approval_timed_out`).
+    ApprovalRequested {
+        /// When the request ends unanswered.
+        deadline: DateTime<Utc>,
+        /// The incident issue where the approval is given (`owner/name`, number, URL).
+        issue_repo: String,
+        issue_number: u64,
+        issue_url: String,
+        /// The marked request comment on the issue, once posted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<u64>,
+    },
+    /// A second person approved; their login and write access were checked through the
+    /// forge API, not taken from the comment's text.
+    Approved {
+        approver: String,
+        how: ApprovalHow,
+        /// The issue comment that carried the approval.
+        comment_id: u64,
+    },
+    /// Someone with write access answered `/deny REASON`: the request is over.
+    ApprovalDenied {
+        by: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<u64>,
+    },
+    /// Nobody approved before the request's deadline: the request is over.
+    ApprovalTimedOut {},
+    /// The commander proceeds without a second person, loudly, for a stated reason (the
+    /// record's actor is who decided); listed in the review form for discussion.
+    SelfApproved { reason: String },
     /// The relax plan, written and fsync'd before any forge mutation.
     ActivationIntended { plan: Value },
     /// The relaxation is in place and the lease runs until `deadline`.
@@ -200,6 +253,11 @@ pub const EVENT_KINDS: &[&str] = &[
     "declared",
     "step_done",
     "preflighted",
+    "approval_requested",
+    "approved",
+    "approval_denied",
+    "approval_timed_out",
+    "self_approved",
     "activation_intended",
     "activated",
     "activation_failed",
@@ -243,6 +301,11 @@ impl IncidentEvent {
             IncidentEvent::Declared { .. } => "declared",
             IncidentEvent::StepDone { .. } => "step_done",
             IncidentEvent::Preflighted { .. } => "preflighted",
+            IncidentEvent::ApprovalRequested { .. } => "approval_requested",
+            IncidentEvent::Approved { .. } => "approved",
+            IncidentEvent::ApprovalDenied { .. } => "approval_denied",
+            IncidentEvent::ApprovalTimedOut {} => "approval_timed_out",
+            IncidentEvent::SelfApproved { .. } => "self_approved",
             IncidentEvent::ActivationIntended { .. } => "activation_intended",
             IncidentEvent::Activated { .. } => "activated",
             IncidentEvent::ActivationFailed { .. } => "activation_failed",

@@ -46,6 +46,27 @@ pub fn sample(kind: &str) -> IncidentEvent {
             snapshot: json!({"classic": {"enforce_admins": true}}),
             commits: vec!["bbbb".into()],
         },
+        "approval_requested" => E::ApprovalRequested {
+            deadline: t(900),
+            issue_repo: "acme/api".into(),
+            issue_number: 1,
+            issue_url: "https://github.com/acme/api/issues/1".into(),
+            comment_id: Some(5),
+        },
+        "approved" => E::Approved {
+            approver: "reviewer".into(),
+            how: ApprovalHow::Command,
+            comment_id: 6,
+        },
+        "approval_denied" => E::ApprovalDenied {
+            by: "reviewer".into(),
+            reason: "the fix reverts the wrong commit".into(),
+            comment_id: Some(7),
+        },
+        "approval_timed_out" => E::ApprovalTimedOut {},
+        "self_approved" => E::SelfApproved {
+            reason: "reviewer unreachable at 3 am".into(),
+        },
         "activation_intended" => E::ActivationIntended {
             plan: json!({"enforce_admins": false}),
         },

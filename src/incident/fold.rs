@@ -99,6 +99,7 @@ fn declare(record: &Recorded) -> Result<Incident, FoldError> {
         declared_by: record.actor.clone(),
         phase: Phase::Declared,
         preflight: None,
+        approval: Default::default(),
         activation: None,
         windows: Vec::new(),
         lease: None,
@@ -175,6 +176,23 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
                 commits: commits.clone(),
             });
             P::Preflighted
+        }
+        (
+            E::ApprovalRequested { .. }
+            | E::Approved { .. }
+            | E::ApprovalDenied { .. }
+            | E::ApprovalTimedOut {}
+            | E::SelfApproved { .. },
+            P::Preflighted,
+        ) => {
+            super::fold_approval::apply(&mut incident.approval, &record.event, ts, &actor)
+                .map_err(invalid)?;
+            phase
+        }
+        (E::ActivationIntended { .. }, P::Preflighted) if incident.approval.blocks_activation() => {
+            return Err(invalid(super::fold_approval::not_granted(
+                &incident.approval,
+            )));
         }
         (E::ActivationIntended { plan }, P::Preflighted | P::Restored) => {
             // A follow-up window reopens the glass on the same snapshot, but only after a

@@ -1,8 +1,10 @@
 //! The pure incident model: typed events, the fold that turns them into state, the
 //! lease and per-step progress. No I/O and no clock reads: callers pass `now`.
 
+mod approval;
 mod event;
 mod fold;
+mod fold_approval;
 mod lease;
 mod log;
 mod phase;
@@ -12,12 +14,18 @@ pub(crate) mod secs;
 mod state;
 
 #[cfg(test)]
+mod approval_tests;
+#[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
+pub use approval::{
+    ApprovalDecision, ApprovalRequest, ApprovalState, describe_approval_event, waiting_text,
+};
 pub use event::{
-    DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger, ReviewedCommit,
+    ApprovalHow, DriftChoice, EVENT_KINDS, EventDecodeError, IncidentEvent, RestoreTrigger,
+    ReviewedCommit,
 };
 pub use fold::{FoldError, Recorded, apply, fold};
 pub use lease::{Lease, LeaseError};

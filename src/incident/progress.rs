@@ -153,6 +153,7 @@ fn completed_at(incident: &Incident, step: &Step) -> Option<DateTime<Utc>> {
         StepKind::Manual => incident.steps_done.get(&step.id).map(|tick| tick.at),
         StepKind::Declare => Some(incident.declared_at),
         StepKind::Preflight => incident.first_at.get("preflighted").copied(),
+        StepKind::Approve => incident.approval.granted().map(decided_at),
         StepKind::Activate => incident.first_at.get("activated").copied(),
         StepKind::Push => incident.first_at.get("pushed").copied(),
         StepKind::Restore => incident.restore.restored_at,
@@ -169,6 +170,9 @@ fn failed_at(incident: &Incident, step: &Step) -> Option<DateTime<Utc>> {
         }
         StepKind::Push if incident.pushes.is_empty() && incident.phase == Phase::Active => {
             incident.push_rejections.last().map(|r| r.at)
+        }
+        StepKind::Approve if incident.approval.granted().is_none() => {
+            incident.approval.decision.as_ref().map(decided_at)
         }
         StepKind::Restore if incident.phase == Phase::RestoreFailed => {
             incident.last_at.get("restore_failed").copied()
@@ -198,6 +202,17 @@ fn window_done_at(incident: &Incident) -> Option<DateTime<Utc>> {
         return None;
     }
     incident.restore.restored_at
+}
+
+/// When an approval decision was recorded.
+fn decided_at(decision: &super::approval::ApprovalDecision) -> DateTime<Utc> {
+    use super::approval::ApprovalDecision as D;
+    match decision {
+        D::Approved { at, .. }
+        | D::SelfApproved { at, .. }
+        | D::Denied { at, .. }
+        | D::TimedOut { at } => *at,
+    }
 }
 
 fn current_step(

@@ -36,6 +36,8 @@ pub struct Incident {
     pub declared_by: String,
     pub phase: Phase,
     pub preflight: Option<Preflight>,
+    /// The two-person rule: the approval request and its answer, or the self-approval.
+    pub approval: super::approval::ApprovalState,
     /// The latest window's relax plan and what became of it.
     pub activation: Option<Activation>,
     /// Every window the glass was opened in, oldest first: one, or more when a follow-up

@@ -124,11 +124,53 @@ fn commander(incident: &Incident) -> String {
     }
 }
 
-/// Who approved the break-glass, as the log says. The approval events (`approved`,
-/// `self_approved`) are recorded by a later breakglass; until the fold keeps them this
-/// says so, and this is the one place to add them.
-pub fn approval_lines(_incident: &Incident) -> Vec<String> {
-    vec!["no approval recorded".to_owned()]
+/// Who approved the break-glass, as the log says: the second person, or the self-approval
+/// and its reason (something for the review to discuss), or how the request ended.
+pub fn approval_lines(incident: &Incident) -> Vec<String> {
+    use crate::incident::ApprovalDecision as D;
+    let Some(decision) = &incident.approval.decision else {
+        return vec![match incident.approval.pending() {
+            Some(request) => format!("requested at {}, still unanswered", at(request.at)),
+            None => "no approval recorded".to_owned(),
+        }];
+    };
+    vec![match decision {
+        D::Approved {
+            at: when,
+            approver,
+            how,
+            ..
+        } => format!(
+            "{} approved at {} (by {})",
+            sanitize_line(approver),
+            at(*when),
+            match how {
+                crate::incident::ApprovalHow::Command => "`breakglass approve`",
+                crate::incident::ApprovalHow::Comment => "a /approve comment",
+            }
+        ),
+        D::SelfApproved {
+            at: when,
+            by,
+            reason,
+        } => format!(
+            "SELF-APPROVED by {} at {} without a second person: {} — discuss in the review",
+            sanitize_line(by),
+            at(*when),
+            sanitize_line(reason)
+        ),
+        D::Denied {
+            at: when,
+            by,
+            reason,
+        } => format!(
+            "denied by {} at {}: {}",
+            sanitize_line(by),
+            at(*when),
+            sanitize_line(reason)
+        ),
+        D::TimedOut { at: when } => format!("the request timed out at {}", at(*when)),
+    }]
 }
 
 /// The first web link in the reason, which the runbook asks to be the ticket.
@@ -140,10 +182,10 @@ fn ticket_link(reason: &str) -> String {
         .unwrap_or_else(|| "no ticket link in the reason".to_owned())
 }
 
-/// The spans the glass was open. One today; when an incident can open it several times,
-/// this is where they are listed, and the total below sums them.
+/// The spans the glass was open: one per window (a follow-up fix opens another on the
+/// same snapshot); the total below sums them.
 fn glass_windows(incident: &Incident) -> Vec<ExposureWindow> {
-    incident.exposure_window().into_iter().collect()
+    incident.windows.clone()
 }
 
 fn at(time: DateTime<Utc>) -> String {
@@ -495,5 +537,26 @@ mod tests {
             ticket_link("down (see https://t.example/1)."),
             "https://t.example/1"
         );
+    }
+
+    #[test]
+    fn the_approval_names_the_second_person_or_the_loud_self_approval() {
+        let mut events = history_to(Phase::Preflighted);
+        assert_eq!(
+            approval_lines(&fold(&events).unwrap()),
+            ["no approval recorded"]
+        );
+        events.push(event_at(100, sample("approval_requested")));
+        let asked = approval_lines(&fold(&events).unwrap());
+        assert!(asked[0].ends_with("still unanswered"), "{asked:?}");
+        let mut approved = events.clone();
+        approved.push(event_at(110, sample("approved")));
+        let line = &approval_lines(&fold(&approved).unwrap())[0];
+        assert!(line.starts_with("reviewer approved at "), "{line}");
+        assert!(line.ends_with("(by `breakglass approve`)"), "{line}");
+        events.push(event_at(120, sample("self_approved")));
+        let line = &approval_lines(&fold(&events).unwrap())[0];
+        assert!(line.starts_with("SELF-APPROVED by "), "{line}");
+        assert!(line.contains("reviewer unreachable at 3 am"), "{line}");
     }
 }

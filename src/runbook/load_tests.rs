@@ -32,6 +32,7 @@ fn the_default_runbook_loads_with_its_steps_in_order_and_the_window_in_one() {
             "declare",
             "manual",
             "preflight",
+            "approve",
             "window",
             "manual",
             "review",
@@ -43,7 +44,7 @@ fn the_default_runbook_loads_with_its_steps_in_order_and_the_window_in_one() {
         .iter()
         .map(|s| s.target.num_seconds())
         .collect();
-    assert_eq!(targets, [120, 300, 30, 30, 600, 60, 120]);
+    assert_eq!(targets, [120, 300, 30, 180, 30, 600, 60, 120]);
     assert!(runbook.steps.iter().all(|s| !s.detail.is_empty()));
     assert!(runbook.one_shot_window());
     // Watching the deploy comes after the glass is closed, never inside the window.
@@ -297,4 +298,36 @@ fn resolve_prefers_configured_path_then_user_file_then_embedded() {
     let err = Runbook::resolve(dir.path(), Some(&dir.path().join("nope.toml"))).unwrap_err();
     assert!(matches!(err.problem, RunbookProblem::Read { .. }));
     assert!(err.to_string().contains("nope.toml"));
+}
+
+#[test]
+fn the_approve_step_comes_after_preflight_and_before_the_glass_opens() {
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("activate", "activate"),
+        ("approve", "approve"),
+        ("restore", "restore"),
+    ]);
+    let err = problem(&text);
+    assert!(
+        matches!(
+            &err.problem,
+            RunbookProblem::OutOfOrder {
+                kind: StepKind::Approve,
+                after_kind: StepKind::Activate,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = runbook_text(&[
+        ("declare", "declare"),
+        ("preflight", "preflight"),
+        ("approve", "approve"),
+        ("activate", "activate"),
+        ("restore", "restore"),
+    ]);
+    let runbook = parse(&text, "x").unwrap();
+    assert_eq!(runbook.step_of(StepKind::Approve).unwrap().id, "approve");
 }

@@ -30,6 +30,8 @@ pub enum StepKind {
     Manual,
     Declare,
     Preflight,
+    /// A second person approves on the forge (or the commander self-approves, loudly).
+    Approve,
     Activate,
     Push,
     Restore,
@@ -42,9 +44,10 @@ pub enum StepKind {
 impl StepKind {
     /// The automated kinds in the only order they may appear (`window` stands where
     /// `activate`, `push` and `restore` would, and never with them).
-    pub const AUTOMATED: [StepKind; 7] = [
+    pub const AUTOMATED: [StepKind; 8] = [
         StepKind::Declare,
         StepKind::Preflight,
+        StepKind::Approve,
         StepKind::Activate,
         StepKind::Push,
         StepKind::Restore,
@@ -65,6 +68,7 @@ impl StepKind {
             "manual" => StepKind::Manual,
             "declare" => StepKind::Declare,
             "preflight" => StepKind::Preflight,
+            "approve" => StepKind::Approve,
             "activate" => StepKind::Activate,
             "push" => StepKind::Push,
             "restore" => StepKind::Restore,
@@ -79,6 +83,7 @@ impl StepKind {
             StepKind::Manual => "manual",
             StepKind::Declare => "declare",
             StepKind::Preflight => "preflight",
+            StepKind::Approve => "approve",
             StepKind::Activate => "activate",
             StepKind::Push => "push",
             StepKind::Restore => "restore",

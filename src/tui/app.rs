@@ -34,6 +34,11 @@ pub enum Overlay {
         reason: String,
         error: Option<String>,
     },
+    /// Self-approving (no second person): the reason being typed and a validation message.
+    SelfApprovePrompt {
+        reason: String,
+        error: Option<String>,
+    },
     /// Quitting while the glass is open.
     Quit,
 }

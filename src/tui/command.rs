@@ -17,6 +17,14 @@ pub enum Command {
     CompleteStep { incident: String, step: usize },
     /// Identity, permissions, snapshot, plan (answer: `PlanReady`).
     Preflight { incident: String },
+    /// Ask a second person to approve on the incident issue (answer: `StepCompleted`).
+    RequestApproval { incident: String },
+    /// Look at the incident issue for an answer to the approval request (answer:
+    /// `ApprovalChecked`; the log's change arrives as `IncidentChanged`).
+    CheckApproval { incident: String },
+    /// Proceed without a second person, loudly, for a recorded reason (answer:
+    /// `StepCompleted`).
+    SelfApprove { incident: String, reason: String },
     /// Apply the confirmed relax plan and start the lease (answer: `Activated`).
     Activate { incident: String },
     /// List the commits and trailers push would send (answer: `PushReady`).

@@ -15,7 +15,9 @@ pub fn scope(app: &App) -> Scope {
     match &app.overlay {
         Some(Overlay::Help) => Scope::Help,
         Some(Overlay::Confirm(_)) => Scope::Confirm,
-        Some(Overlay::ExtendPrompt { .. }) => Scope::ExtendPrompt,
+        Some(Overlay::ExtendPrompt { .. } | Overlay::SelfApprovePrompt { .. }) => {
+            Scope::ExtendPrompt
+        }
         Some(Overlay::Quit) if app.drill_on_screen() => Scope::DrillQuitDialog,
         Some(Overlay::Quit) => Scope::QuitDialog,
         None => screen_scope(app),
@@ -55,6 +57,9 @@ pub fn on_key(app: &mut App, event: KeyEvent) -> Vec<Command> {
             Vec::new()
         }
         Scope::Confirm => on_confirm(app, action),
+        Scope::ExtendPrompt if matches!(app.overlay, Some(Overlay::SelfApprovePrompt { .. })) => {
+            on_self_approve_prompt(app, action, event)
+        }
         Scope::ExtendPrompt => on_extend_prompt(app, action, event),
         Scope::QuitDialog | Scope::DrillQuitDialog => on_quit_dialog(app, action),
         Scope::Declare => on_declare(app, action, event),
@@ -185,6 +190,7 @@ fn perform_step(app: &mut App, incident: String) -> Vec<Command> {
             app.start_work("Preflight: identity, permissions, snapshot");
             vec![Command::Preflight { incident }]
         }
+        StepKind::Approve => approve_step(app, incident),
         StepKind::Activate => match app.plan.clone() {
             Some(plan) => {
                 app.overlay = Some(Overlay::Confirm(Confirm::Activate(plan)));
@@ -413,4 +419,56 @@ fn on_review(app: &mut App, action: Option<Action>, event: KeyEvent) -> Vec<Comm
             }
         }
     }
+}
+
+/// `Enter` on the approve step: ask a second person; while the request waits, the same
+/// key offers the loud alternative (self-approval with a reason).
+fn approve_step(app: &mut App, incident: String) -> Vec<Command> {
+    let pending = app
+        .checklist
+        .as_ref()
+        .is_some_and(|c| c.incident.approval.pending().is_some());
+    if pending {
+        app.overlay = Some(Overlay::SelfApprovePrompt {
+            reason: String::new(),
+            error: None,
+        });
+        return Vec::new();
+    }
+    app.start_work("Asking a second person to approve on the incident issue");
+    vec![Command::RequestApproval { incident }]
+}
+
+fn on_self_approve_prompt(app: &mut App, action: Option<Action>, event: KeyEvent) -> Vec<Command> {
+    let Some(Overlay::SelfApprovePrompt { reason, error }) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match (action, event.code) {
+        (Some(Action::Back), _) => app.overlay = None,
+        (Some(Action::Perform), _) => {
+            let reason = reason.trim().to_owned();
+            if reason.is_empty() {
+                *error = Some(
+                    "A reason is required — it goes into the audit log, the issue and the review"
+                        .into(),
+                );
+                return Vec::new();
+            }
+            let Some(incident) = app.checklist_incident() else {
+                return Vec::new();
+            };
+            app.overlay = None;
+            app.start_work("Self-approving: recorded, posted on the issue, listed for review");
+            return vec![Command::SelfApprove { incident, reason }];
+        }
+        (None, KeyCode::Char(c)) => {
+            reason.push(c);
+            *error = None;
+        }
+        (None, KeyCode::Backspace) => {
+            reason.pop();
+        }
+        _ => {}
+    }
+    Vec::new()
 }

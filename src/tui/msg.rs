@@ -48,6 +48,9 @@ pub enum Msg {
     Restored(RestoreView),
     /// A manual step was recorded as done.
     StepCompleted,
+    /// The incident issue was looked at for an approval; the answers not accepted, with
+    /// why (the log's change, if any, arrives as `IncidentChanged`).
+    ApprovalChecked(Vec<String>),
     /// The lease was extended to a new deadline.
     LeaseExtended(DateTime<Utc>),
     /// The retroactive review is open on the forge at this address.

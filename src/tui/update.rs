@@ -23,7 +23,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             if let Some(checklist) = &mut app.checklist {
                 checklist.advance(now);
             }
-            Vec::new()
+            approval_check_due(app, now)
         }
         Msg::HomeChanged(home) => {
             app.home = home;
@@ -101,6 +101,11 @@ fn on_effect_result(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::WindowDone(result) => on_window_done(app, result),
         Msg::Restored(view) => return on_restored(app, view),
         Msg::StepCompleted => app.status = None,
+        Msg::ApprovalChecked(reasons) => {
+            for why in reasons {
+                app.warn(format!("Approval refused: {why}"));
+            }
+        }
         Msg::LeaseExtended(deadline) => {
             app.say(format!(
                 "Lease extended to {}",
@@ -229,4 +234,18 @@ pub fn open_review(app: &mut App, incident: String) -> Vec<Command> {
     app.review = Some(ReviewEditor::from_form(&form));
     app.go_to(Screen::Review);
     vec![Command::LoadReviewDraft { incident }]
+}
+
+/// While an approval request waits, the issue is looked at every
+/// [`crate::flow::APPROVAL_POLL`] (on the ticks whose second divides it).
+fn approval_check_due(app: &App, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
+    let every = crate::flow::APPROVAL_POLL.as_secs().max(1) as i64;
+    match &app.checklist {
+        Some(c) if c.incident.approval.pending().is_some() && now.timestamp() % every == 0 => {
+            vec![Command::CheckApproval {
+                incident: c.incident.id.clone(),
+            }]
+        }
+        _ => Vec::new(),
+    }
 }

@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 
 pub const REASON: &str = "checkout returns 500 — https://tickets.example.com/INC-1";
 
+/// The default configuration with the two-person rule off, for tests about something else
+/// (the rule has its own: flow_approval.rs, approve_cli.rs).
+pub fn config_without_approval() -> breakglass::config::Config {
+    breakglass::config::Config {
+        approval: breakglass::config::ApprovalConfig {
+            required: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 pub struct World {
     pub sandbox: SandboxHandle,
     pub home: tempfile::TempDir,
@@ -35,7 +47,11 @@ impl World {
         std::fs::create_dir_all(&config_dir).unwrap();
         std::fs::write(
             config_dir.join("config.toml"),
-            format!("api_url = \"{}\"\n", sandbox.api_url()),
+            // The two-person rule has its own tests (flow_approval.rs, approve_cli.rs).
+            format!(
+                "api_url = \"{}\"\n\n[approval]\nrequired = false\n",
+                sandbox.api_url()
+            ),
         )
         .unwrap();
         let url = sandbox.clone_url(&repo);

@@ -128,15 +128,15 @@ fn a_declared_incident_runs_the_next_steps_timer_from_the_declaration() {
 fn done_steps_keep_the_time_they_took() {
     let runbook = Runbook::separate_steps();
     let view = checklist_view(&history("INC-1", false, 4), &runbook, t(500));
-    let preflight = &view.progress.steps[3];
+    let preflight = &view.progress.steps[2];
     assert_eq!(preflight.kind, StepKind::Preflight);
     assert_eq!(preflight.status, StepStatus::Done);
     assert_eq!(
         (preflight.completed_at, preflight.elapsed),
         (Some(t(30)), Some(Duration::seconds(10)))
     );
-    let (index, step) = view.current_step().expect("activation is next");
-    assert_eq!((index, step.kind), (4, StepKind::Activate));
+    let (index, step) = view.current_step().expect("the approval is next");
+    assert_eq!((index, step.kind), (3, StepKind::Approve));
 }
 
 #[test]

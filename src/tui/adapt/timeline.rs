@@ -79,6 +79,13 @@ fn describe(event: &IncidentEvent, incident: &str) -> String {
             short(pre_sha),
             commits.len()
         ),
+        E::ApprovalRequested { .. }
+        | E::Approved { .. }
+        | E::ApprovalDenied { .. }
+        | E::ApprovalTimedOut {}
+        | E::SelfApproved { .. } => {
+            crate::incident::describe_approval_event(event).unwrap_or_default()
+        }
         E::ActivationIntended { .. } => "relax plan recorded before any forge change".to_owned(),
         E::Activated { deadline, .. } => {
             format!("GLASS OPEN until {}", deadline.format("%H:%M:%S UTC"))

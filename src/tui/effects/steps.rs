@@ -52,6 +52,9 @@ pub(super) fn effect_name(command: &Command) -> &'static str {
         Command::OpenIncident { .. } => "Open incident",
         Command::CompleteStep { .. } => "Tick step",
         Command::Preflight { .. } => "Preflight",
+        Command::RequestApproval { .. } => "Request approval",
+        Command::CheckApproval { .. } => "Check approval",
+        Command::SelfApprove { .. } => "Self-approve",
         Command::Activate { .. } => "Activate",
         Command::PreparePush { .. } => "List the push",
         Command::Push { .. } => "Push",
@@ -127,6 +130,26 @@ async fn run(
                 &report.plan_words,
                 &report.plan_diff,
             ))])
+        }
+        Command::RequestApproval { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            c.flow.request_approval(&incident).await?;
+            Ok(vec![Msg::StepCompleted])
+        }
+        Command::CheckApproval { incident } => {
+            let c = connection_for(shared, &incident).await?;
+            let refused = match c.flow.check_approval(&incident).await? {
+                crate::flow::ApprovalCheck::Waiting(wait) => {
+                    wait.refusals.into_iter().map(|r| r.why).collect()
+                }
+                _ => Vec::new(),
+            };
+            Ok(vec![Msg::ApprovalChecked(refused)])
+        }
+        Command::SelfApprove { incident, reason } => {
+            let c = connection_for(shared, &incident).await?;
+            c.flow.self_approve(&incident, &reason).await?;
+            Ok(vec![Msg::StepCompleted])
         }
         Command::Activate { incident } => {
             let c = connection_for(shared, &incident).await?;

@@ -91,6 +91,8 @@ impl Walk {
                 Command::Declare(_) => "declare",
                 Command::CompleteStep { .. } => "tick",
                 Command::Preflight { .. } => "preflight",
+                Command::RequestApproval { .. } => "request approval",
+                Command::CheckApproval { .. } => "check approval",
                 Command::Activate { .. } => "activate",
                 Command::PreparePush { .. } => "prepare push",
                 Command::Push { .. } => "push",
@@ -136,18 +138,39 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
     walk.press(ch('d')).await;
     assert_eq!(walk.app.screen, Screen::Declare, "the prefilled form");
     let mut presses = 0;
+    let mut looks = 0;
     while walk.app.screen != Screen::Review {
+        let waiting = walk
+            .app
+            .checklist
+            .as_ref()
+            .is_some_and(|c| c.incident.approval.pending().is_some());
+        if waiting {
+            // The commander waits: the ticks look at the issue until the drill's
+            // reviewer (the sandbox's `reviewer`, its own token) has approved.
+            looks += 1;
+            assert!(looks <= 60, "the drill's reviewer did not approve");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            walk.press(Msg::Tick(clock.now())).await;
+            continue;
+        }
         presses += 1;
         assert!(presses <= 30, "Enter alone did not reach the review form");
         walk.press(key(KeyCode::Enter)).await;
     }
+    let kinds: Vec<&str> = walk
+        .kinds()
+        .into_iter()
+        .filter(|k| *k != "check approval")
+        .collect();
     assert_eq!(
-        walk.kinds(),
+        kinds,
         [
             "start drill",
             "declare",
             "tick",
             "preflight",
+            "request approval",
             "prepare window",
             "window",
             "tick",
@@ -169,6 +192,8 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
             "declared",
             "step_done",
             "preflighted",
+            "approval_requested",
+            "approved",
             "activation_intended",
             "activated",
             "push_intended",
@@ -183,6 +208,10 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
 
     // The sandbox, asked now, holds the protection the preflight found.
     let snapshot = &records[2].data["snapshot"];
+    assert_eq!(
+        records[4].data["approver"], "reviewer",
+        "the drill's second person approved"
+    );
     let repo: RepoId = DRILL_REPO.parse().unwrap();
     let forge = session.rehearsal().flow().forge();
     let now = serde_json::to_value(forge.snapshot(&repo, DRILL_BRANCH).await.unwrap()).unwrap();
@@ -201,6 +230,6 @@ async fn a_drill_is_walked_on_the_sandbox_from_declare_to_the_review_form_with_e
     assert!(verdict.passed, "{:?}", verdict.problems);
     assert_eq!(
         verdict.review_pr.as_deref(),
-        records[10].data["pr_url"].as_str()
+        records[12].data["pr_url"].as_str()
     );
 }

@@ -116,17 +116,22 @@ impl Story {
     }
 }
 
-/// Steps 2 and 3 ticked: the second engineer at 09:01:30 (1:30 of 3:00), the fix ready at
-/// 09:09:30 (8:00 of 5:00, amber).
+/// Step 2 ticked: the fix ready at 09:08:00 (8:00 of 5:00, amber).
 pub fn ticked() -> Story {
-    Story::declared()
-        .ticked(at(9, 1, 30), "second-pair-of-eyes")
-        .ticked(at(9, 9, 30), "fix-ready")
+    Story::declared().ticked(at(9, 8, 0), "fix-ready")
 }
 
-/// Preflight done at 09:09:50; break the glass is next.
+/// Preflight done at 09:09:30; the approval is asked for at 09:09:35 and given by the
+/// reviewer at 09:09:50; break the glass is next.
 pub fn preflighted() -> Story {
-    ticked().then_a(at(9, 9, 50), "preflighted")
+    asked_for_approval().then_a(at(9, 9, 50), "approved")
+}
+
+/// Preflight done at 09:09:30 and the approval asked for at 09:09:35 (until 09:15:00).
+pub fn asked_for_approval() -> Story {
+    ticked()
+        .then_a(at(9, 9, 30), "preflighted")
+        .then_a(at(9, 9, 35), "approval_requested")
 }
 
 /// The glass open: intent at 09:10:05, applied at 09:10:10 with the lease to 09:40:10;
@@ -351,12 +356,14 @@ pub fn window_view(story: &Story) -> ChecklistView {
     checklist_view(&story.incident(), &window_runbook(), last)
 }
 
-/// The default runbook's stories: the fix committed at 09:04:00, preflight at 09:04:30;
-/// the window step is next.
+/// The default runbook's stories: the fix committed at 09:04:00, preflight at 09:04:30,
+/// approval asked at 09:04:32 and granted at 09:04:38; the window step is next.
 pub fn window_ready() -> Story {
     Story::declared()
         .ticked(at(9, 4, 0), "fix-ready")
         .then_a(at(9, 4, 30), "preflighted")
+        .then_a(at(9, 4, 32), "approval_requested")
+        .then_a(at(9, 4, 38), "approved")
 }
 
 /// The window run at 09:05:00: opened, pushed (`answer`: `pushed` or `push_rejected`),

@@ -104,7 +104,7 @@ fn overdue_steps_are_amber_then_red_and_the_banner_is_red() {
     assert_eq!(buffer[amber].fg, Color::Yellow, "step 3: 8:00 of 5:00");
     let red = find(buffer, "4:02 / 1:00");
     assert_eq!(buffer[red].fg, Color::Red, "push: 4:02 of 1:00");
-    let on_time = find(buffer, "1:30 / 3:00");
+    let on_time = find(buffer, "0:20 / 3:00");
     assert_eq!(buffer[on_time].fg, Color::Green);
     let banner = find(buffer, "GLASS OPEN");
     assert_eq!(buffer[banner].bg, Color::Red);
@@ -212,7 +212,7 @@ const SMALL_SIZES: [(u16, u16); 3] = [(80, 24), (60, 15), (40, 10)];
 
 #[test]
 fn the_runbook_scrolls_to_keep_the_current_step_in_sight_on_small_terminals() {
-    let step_3 = Story::declared().ticked(at(9, 1, 30), "second-pair-of-eyes");
+    let step_3 = Story::declared().ticked(at(9, 1, 30), "fix-ready");
     let mut app = on_checklist(step_3.view(), at(9, 3, 0));
     snap_sizes("checklist_step_3", &mut app, &SMALL_SIZES);
     let mut open = on_checklist(glass_open(), at(9, 14, 12));
@@ -505,4 +505,32 @@ fn review_form_shows_the_facts_read_only_above_the_sections() {
         },
     );
     snap_sizes("review-facts", &mut app, &[(120, 40)]);
+}
+
+#[test]
+fn waiting_for_approval_shows_the_time_left_and_where_to_approve() {
+    // Asked at 09:09:35 for the default 15 minutes: at 09:12:01, 12:34 are left.
+    let story = ticked().then_a(at(9, 9, 30), "preflighted").then(
+        at(9, 9, 35),
+        crate::incident::IncidentEvent::ApprovalRequested {
+            deadline: at(9, 24, 35),
+            issue_repo: "acme/api".into(),
+            issue_number: 3,
+            issue_url: "http://127.0.0.1:8080/acme/api/issues/3".into(),
+            comment_id: Some(10_001),
+        },
+    );
+    let mut app = on_checklist(story.view(), at(9, 12, 1));
+    let terminal = draw(&app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let banner = find(buffer, "waiting for approval — 12:34 left");
+    assert_eq!(buffer[banner].fg, Color::Yellow);
+    find(buffer, "http://127.0.0.1:8080/acme/api/issues/3");
+    snap("checklist_waiting_for_approval", &mut app);
+    // The countdown follows the clock.
+    update(&mut app, Msg::Tick(at(9, 20, 1)));
+    find(
+        draw(&app, 80, 24).backend().buffer(),
+        "waiting for approval — 4:34 left",
+    );
 }

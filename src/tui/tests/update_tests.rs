@@ -620,7 +620,7 @@ mod window_step {
         assert!(result.remote.lines.iter().all(|l| !l.contains('\u{1b}')));
         // The window step failed, so it is current again: Enter prepares a follow-up.
         let view = app.checklist.as_ref().unwrap();
-        assert_eq!(view.progress.current, Some(3));
+        assert_eq!(view.progress.current, Some(4));
         assert_eq!(
             update(&mut app, key(KeyCode::Enter)),
             vec![Command::PrepareWindow {
@@ -638,8 +638,64 @@ mod window_step {
             update(&mut app, key(KeyCode::Enter)),
             vec![Command::CompleteStep {
                 incident: "INC-42".into(),
-                step: 4
+                step: 5
             }]
         );
     }
+}
+
+#[test]
+fn enter_on_the_approve_step_asks_then_offers_a_loud_self_approval() {
+    let approve_next = ticked().then_a(at(9, 9, 30), "preflighted");
+    let mut app = on_checklist(approve_next.view(), at(9, 9, 31));
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Command::RequestApproval {
+            incident: "INC-42".into()
+        }]
+    );
+    update(&mut app, Msg::StepCompleted);
+    update(&mut app, Msg::IncidentChanged(asked_for_approval().view()));
+    // While the request waits, each third second's tick looks at the issue.
+    assert_eq!(
+        update(&mut app, Msg::Tick(at(9, 9, 39))),
+        vec![Command::CheckApproval {
+            incident: "INC-42".into()
+        }]
+    );
+    assert!(update(&mut app, Msg::Tick(at(9, 9, 40))).is_empty());
+    update(
+        &mut app,
+        Msg::ApprovalChecked(vec!["commander asked for this approval".into()]),
+    );
+
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::SelfApprovePrompt { .. })
+    ));
+    assert!(
+        update(&mut app, key(KeyCode::Enter)).is_empty(),
+        "no reason yet"
+    );
+    let Some(Overlay::SelfApprovePrompt {
+        error: Some(error), ..
+    }) = &app.overlay
+    else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(error.contains("reason is required"), "{error}");
+    type_text(&mut app, "nobody awake");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Command::SelfApprove {
+            incident: "INC-42".into(),
+            reason: "nobody awake".into()
+        }]
+    );
+    assert_eq!(app.overlay, None);
+
+    // Approved: the ticks stop looking.
+    update(&mut app, Msg::IncidentChanged(preflighted().view()));
+    assert!(update(&mut app, Msg::Tick(at(9, 9, 51))).is_empty());
 }

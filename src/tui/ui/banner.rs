@@ -23,7 +23,27 @@ pub fn banner_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     if let Some(w) = &c.window {
         lines.extend(glass_open_lines(app, c, w, usize::from(width)));
     }
+    if let Some(line) = approval_wait_line(app, c, usize::from(width)) {
+        lines.push(line);
+    }
     lines
+}
+
+/// "waiting for approval — 12:34 left" while a request stands, with where to approve and
+/// the loud alternative as the width allows.
+fn approval_wait_line(app: &App, c: &ChecklistView, width: usize) -> Option<Line<'static>> {
+    let request = c.incident.approval.pending()?;
+    let remaining = c.incident.approval.remaining(app.now)?;
+    let text = fit_pieces(
+        vec![
+            Piece::kept(format!("⏳ {}", crate::incident::waiting_text(remaining))),
+            Piece::dropped(2, format!("on {}", sanitize_line(&request.issue_url))),
+            Piece::dropped(1, "· Enter self-approve".to_owned()),
+        ],
+        " ",
+        width,
+    );
+    Some(Line::styled(text, app.theme.warning()))
 }
 
 /// The open-glass banner: the countdown (or how long ago the deadline passed) and the

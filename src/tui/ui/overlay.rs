@@ -34,6 +34,11 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, app: &App) {
             extend_lines(app, reason, error.as_deref()),
             70,
         ),
+        Overlay::SelfApprovePrompt { reason, error } => (
+            " Self-approve: no second person ",
+            self_approve_lines(app, reason, error.as_deref()),
+            70,
+        ),
         Overlay::Quit => (" Quit with the glass open? ", quit_lines(app), 70),
     };
     let height = lines.len() as u16 + 2;
@@ -168,6 +173,28 @@ fn extend_lines(app: &App, reason: &str, error: Option<&str>) -> Vec<Line<'stati
         lines.push(Line::styled(error.to_owned(), t.danger()));
     }
     lines.push(Line::styled("Enter extends · Esc cancels", t.dim()));
+    lines
+}
+
+fn self_approve_lines(app: &App, reason: &str, error: Option<&str>) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = vec![Line::styled(
+        "Open the glass without a second person's approval. This is recorded, posted on \
+         the incident issue and the webhooks, and listed in the review for discussion.",
+        t.danger(),
+    )];
+    lines.push(Line::from(vec![
+        Span::styled("Why no second person: ", t.title()),
+        Span::raw(sanitize_line(reason)),
+        Span::styled("▏", t.key()),
+    ]));
+    if let Some(error) = error {
+        lines.push(Line::styled(error.to_owned(), t.danger()));
+    }
+    lines.push(Line::styled(
+        "Enter self-approves · Esc keeps waiting for approval",
+        t.dim(),
+    ));
     lines
 }
 
