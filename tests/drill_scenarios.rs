@@ -133,6 +133,25 @@ fn a_scenario_needing_approval_is_marked_and_not_faked() {
     );
 }
 
+/// `… --json | head -1`: the reader goes away; the command ends quietly, no panic.
+#[test]
+fn json_to_a_reader_that_went_away_ends_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    run_scenario(home.path(), "writer-classic");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["drill", "history", "--json"])
+        .env("BREAKGLASS_HOME", home.path())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
 #[test]
 fn drill_runs_become_history_and_scorecards_compare_with_earlier_runs() {
     let home = tempfile::tempdir().unwrap();
