@@ -151,17 +151,10 @@ fn pick(
         }
         anyhow::bail!(message);
     };
-    if found.needs_approval_support() {
-        anyhow::bail!(
-            "scenario `{}` needs approval support (a second person approving on the forge), \
-             which this build does not have yet; pick another scenario (breakglass drill --list)",
-            found.id
-        );
-    }
     Ok(found.clone())
 }
 
-/// `--list`: one line per scenario (or JSON), marking those this build cannot run.
+/// `--list`: one line per scenario (or JSON).
 fn list(scenarios: &[Scenario], json: bool) -> String {
     if json {
         let rows: Vec<serde_json::Value> = scenarios
@@ -169,7 +162,6 @@ fn list(scenarios: &[Scenario], json: bool) -> String {
             .map(|s| {
                 serde_json::json!({
                     "id": s.id, "title": s.title, "story": s.story,
-                    "needs_approval_support": s.needs_approval_support(),
                     "expect": s.expect.outcome, "origin": s.origin,
                 })
             })
@@ -178,13 +170,8 @@ fn list(scenarios: &[Scenario], json: bool) -> String {
     }
     let mut out = String::new();
     for s in scenarios {
-        let mark = if s.needs_approval_support() {
-            "  (needs approval support: not runnable in this build)"
-        } else {
-            ""
-        };
         out.push_str(&format!(
-            "{:<24} {}{mark}\n",
+            "{:<24} {}\n",
             s.id,
             crate::text::sanitize_line(&s.title)
         ));

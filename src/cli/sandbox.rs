@@ -134,7 +134,7 @@ pub fn role_lines(handle: &SandboxHandle) -> Vec<String> {
             token("commander")
         ),
         format!(
-            "approver:  (login dev, token {}): approving on the forge needs approval support, not in this build yet",
+            "approver:  GH_TOKEN={} breakglass approve --repo acme/api --api-url {api} --incident ID   (ID: the incident the commander declared, on its issue)",
             token("dev")
         ),
         format!(
