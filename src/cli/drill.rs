@@ -87,15 +87,22 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         forge,
     };
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    // The TUI walk does not play a scenario's step faults and twists yet: scenarios and
-    // shared forges run headless.
-    let headless_only = setup.forge.is_some() || setup.scenario.is_some();
+    // The TUI plays a scenario's faults and twists as the headless drill does, all but
+    // the terminal dying (close the terminal yourself for that one); shared forges are
+    // drilled headless.
+    let terminal_dies = setup.scenario.as_ref().is_some_and(|s| {
+        s.twists
+            .iter()
+            .any(|t| t.what == crate::drill::scenario::TwistKind::TerminalDies)
+    });
+    let headless_only = setup.forge.is_some() || terminal_dies;
     if !headless_only && !args.headless && !args.json && terminal {
         return super::tui::drill(setup).await;
     }
     if !args.headless && !args.json && terminal {
         eprintln!(
-            "note: scenarios and shared forges are drilled headless; running the headless drill"
+            "note: shared forges and the terminal-dies scenario are drilled headless; running \
+             the headless drill"
         );
     } else if !args.headless {
         eprintln!("note: stdout is not a terminal; running the headless drill");

@@ -98,6 +98,7 @@ pub async fn drill(setup: RehearsalSetup) -> anyhow::Result<u8> {
         ),
     };
     let session = Arc::new(DrillSession::new(rehearsal));
+    session.play_timed_faults();
     let config = session.connection.flow.config().clone();
     let runbook = config
         .runbook(&paths)
@@ -107,7 +108,8 @@ pub async fn drill(setup: RehearsalSetup) -> anyhow::Result<u8> {
         .with_declare_defaults(session.draft.clone());
     update(&mut app, Msg::DrillReady(session.draft.clone()));
     let effects = FlowEffects::new(paths.clone(), runbook, clock.clone(), RealForge::Disabled)
-        .with_drill(session.clone());
+        .with_drill(session.clone())
+        .with_scenarios_dir(Paths::from_env()?.config_dir.join("drills"));
     let ran = run(app, effects.clone(), clock.clone()).await;
     let code = after_the_tui(&paths, &effects, clock.as_ref()).await;
     println!("drill home: {home}");
@@ -124,7 +126,7 @@ async fn after_the_tui(
     clock: &dyn Clock,
 ) -> anyhow::Result<u8> {
     let mut code = exit::OK;
-    if let Some(session) = effects.drill_session() {
+    for session in effects.drill_sessions() {
         for finished in session.finish().await {
             print_drill_outcome(&finished);
             // The codes grow with severity: the worst drill decides.

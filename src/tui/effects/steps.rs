@@ -8,15 +8,18 @@ use super::outgoing::{outgoing_commits, trailers};
 use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
+use crate::drill::RehearsalSetup;
 use crate::flow::{Declaration, FlowError};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::tui::adapt::{
-    checklist_view, plan_view, push_view, remote_lines, restore_view, window_confirm, window_result,
+    checklist_view, plan_view, push_view, remote_lines, restore_view, scenario_choices,
+    window_confirm, window_result,
 };
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
 use crate::tui::msg::Msg;
 use crate::tui::task_panic;
+use crate::tui::view::DrillPicker;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -35,20 +38,64 @@ pub async fn perform(
     results: &UnboundedSender<Msg>,
 ) -> Vec<Msg> {
     let name = effect_name(&command);
-    match run(shared, command, results).await {
-        Ok(msgs) => msgs,
-        Err(failure) => vec![Msg::EffectFailed {
+    let failed = |failure: Failure| {
+        vec![Msg::EffectFailed {
             effect: name.to_owned(),
             error: failure.error,
             advice: failure.advice,
-        }],
+        }]
+    };
+    let drill_step = drill_step_of(shared, &command);
+    if let Some((session, step)) = &drill_step {
+        let started = match &command {
+            // Confirmed: the window's faults were armed as it was prepared.
+            Command::RunWindow(_) => session.push_starts(),
+            _ => session.step_starts(step),
+        };
+        if let Err(failure) = started {
+            return failed(failure);
+        }
     }
+    match run(shared, command, results).await {
+        Ok(msgs) => msgs,
+        Err(failure) => {
+            if let Some((session, step)) = drill_step {
+                session.step_failed(step, &format!("{} — {}", failure.error, failure.advice));
+            }
+            failed(failure)
+        }
+    }
+}
+
+/// The drill session `command` acts on and the scenario step it starts (its faults and
+/// twists are played as it starts); `None` outside drills and for commands that start
+/// no step.
+fn drill_step_of(shared: &Shared, command: &Command) -> Option<(Arc<DrillSession>, &'static str)> {
+    let (incident, step) = match command {
+        Command::Declare(request) if request.drill => {
+            return current_drill(shared).map(|s| (s, "declare"));
+        }
+        Command::Preflight { incident } => (incident, "preflight"),
+        Command::RequestApproval { incident } | Command::SelfApprove { incident, .. } => {
+            (incident, "approve")
+        }
+        Command::Activate { incident } => (incident, "activate"),
+        Command::Push { incident } => (incident, "push"),
+        Command::Restore { incident } => (incident, "restore"),
+        Command::PrepareWindow { incident } => (incident, "window"),
+        Command::RunWindow(prepared) => (&prepared.incident, "window"),
+        Command::OpenReview { incident } => (incident, "review"),
+        _ => return None,
+    };
+    drill_holding(shared, incident).map(|s| (s, step))
 }
 
 pub(super) fn effect_name(command: &Command) -> &'static str {
     match command {
         Command::Declare(_) => "Declare",
-        Command::StartDrill => "Start drill",
+        Command::ListScenarios => "List drill scenarios",
+        Command::StartDrill { .. } => "Start drill",
+        Command::ScoreDrill { .. } => "Score the drill",
         Command::OpenIncident { .. } => "Open incident",
         Command::CompleteStep { .. } => "Tick step",
         Command::Preflight { .. } => "Preflight",
@@ -78,9 +125,46 @@ async fn run(
 ) -> Result<Vec<Msg>, Failure> {
     match command {
         Command::Declare(request) => declare(shared, request).await,
-        Command::StartDrill => {
-            let session = drill_session(shared).await?;
+        Command::ListScenarios => {
+            let (dir, log, runbook) = (
+                shared.scenarios_dir.clone(),
+                shared.paths.audit_log(),
+                shared.runbook.clone(),
+            );
+            let picker = blocking(move || {
+                let (scenarios, errors) = crate::drill::scenario::load_all(&dir);
+                let ledger = crate::flow::LedgerView::read(&log);
+                DrillPicker {
+                    choices: scenario_choices(&scenarios, &ledger.incidents, &runbook),
+                    selected: 0,
+                    problems: errors.iter().map(ToString::to_string).collect(),
+                }
+            })
+            .await;
+            Ok(vec![Msg::ScenariosListed(picker)])
+        }
+        Command::StartDrill { scenario } => {
+            let session = start_drill(shared, &scenario).await?;
             Ok(vec![Msg::DrillReady(session.draft.clone())])
+        }
+        Command::ScoreDrill { incident } => {
+            let Some(session) = drill_holding(shared, &incident) else {
+                return Err(Failure::new(
+                    format!(
+                        "{incident} is a drill whose sandbox forge ended with the process that ran it"
+                    ),
+                    format!(
+                        "`breakglass drill report {incident}` shows its scorecard from the log"
+                    ),
+                ));
+            };
+            let score = session.score(&incident).await.ok_or_else(|| {
+                Failure::new(
+                    format!("the drill {incident} cannot be read from the audit log"),
+                    "check it with `breakglass audit verify`",
+                )
+            })?;
+            Ok(vec![Msg::DrillScored(Box::new(score))])
         }
         Command::OpenIncident { incident } => {
             let view = {
@@ -277,7 +361,10 @@ async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Ms
         remote_url: None,
     };
     let incident = if request.drill {
-        let session = drill_session(shared).await?;
+        let session = match current_drill(shared) {
+            Some(session) => session,
+            None => start_session(shared, &shared.drill_setup).await?,
+        };
         session.rehearsal().declare(declaration).await?
     } else {
         let connection = shared.real.connect(&shared.paths, &shared.clock).await?;
@@ -370,25 +457,57 @@ async fn save_draft(
     }
 }
 
-/// The drill session, started now if this is the first drill.
-async fn drill_session(shared: &Arc<Shared>) -> Result<Arc<DrillSession>, Failure> {
-    shared
-        .drill
-        .get_or_try_init(|| async {
-            DrillSession::start(&shared.paths, &shared.drill_setup, shared.clock.clone())
-                .await
-                .map(Arc::new)
-        })
-        .await
+/// Starts a drill of `scenario` (a built-in or the team's): a new sandbox and rehearsal
+/// recording into the TUI's log, its timed faults playing from now. It becomes the drill
+/// a drill declaration goes to.
+async fn start_drill(shared: &Arc<Shared>, scenario: &str) -> Result<Arc<DrillSession>, Failure> {
+    let dir = shared.scenarios_dir.clone();
+    let (scenarios, _) = blocking(move || crate::drill::scenario::load_all(&dir)).await;
+    let Some(found) = scenarios.into_iter().find(|s| s.id == scenario) else {
+        return Err(Failure::new(
+            format!(
+                "no drill scenario `{}`",
+                crate::text::sanitize_line(scenario)
+            ),
+            "press d and pick one from the list",
+        ));
+    };
+    let setup = RehearsalSetup {
+        ttl: shared.drill_setup.ttl.or(found.ttl),
+        scenario: Some(found),
+        ..shared.drill_setup.clone()
+    };
+    start_session(shared, &setup).await
+}
+
+/// Starts a drill set up as `setup` and makes it the current one.
+async fn start_session(
+    shared: &Arc<Shared>,
+    setup: &RehearsalSetup,
+) -> Result<Arc<DrillSession>, Failure> {
+    let session = Arc::new(DrillSession::start(&shared.paths, setup, shared.clock.clone()).await?);
+    session.play_timed_faults();
+    lock(&shared.drills).push(session.clone());
+    Ok(session)
+}
+
+/// The drill started last, if any.
+fn current_drill(shared: &Shared) -> Option<Arc<DrillSession>> {
+    lock(&shared.drills).last().cloned()
+}
+
+/// The drill session `incident` was declared on, if it was declared in this TUI.
+fn drill_holding(shared: &Shared, incident: &str) -> Option<Arc<DrillSession>> {
+    lock(&shared.drills)
+        .iter()
+        .find(|s| s.holds(incident))
         .cloned()
 }
 
 /// The flow that acts on `incident`: the drill's for an incident declared against this
 /// session's sandbox, else the operator's forge (connected now if needed).
 async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connection, Failure> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(incident)
-    {
+    if let Some(session) = drill_holding(shared, incident) {
         return Ok(session.connection.clone());
     }
     let folded = {
@@ -412,9 +531,7 @@ async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connecti
 
 /// The connection for `incident` if it exists already (never connects).
 fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connection, ()> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(incident)
-    {
+    if let Some(session) = drill_holding(shared, incident) {
         return Ok(session.connection.clone());
     }
     shared.real.connected().cloned().ok_or(())
@@ -423,9 +540,7 @@ fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connectio
 /// The connection the deadline guard of `incident` restores through, if one is made: the
 /// drill's, or the one to the forge the incident was declared on (never another forge's).
 fn guard_connection(shared: &Arc<Shared>, incident: &Incident) -> Option<Connection> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(&incident.id)
-    {
+    if let Some(session) = drill_holding(shared, &incident.id) {
         return Some(session.connection.clone());
     }
     shared.real.connected_for(incident)
