@@ -9,6 +9,7 @@ use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
 use crate::drill::RehearsalSetup;
+use crate::drill::scenario::TwistKind;
 use crate::flow::{Declaration, FlowError};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::tui::adapt::{
@@ -472,6 +473,24 @@ async fn start_drill(shared: &Arc<Shared>, scenario: &str) -> Result<Arc<DrillSe
             "press d and pick one from the list",
         ));
     };
+    // The TUI walks the one-step window, which no terminal can die inside of; the
+    // separate steps this twist needs are played by the headless drill.
+    let terminal_dies = found
+        .twists
+        .iter()
+        .any(|t| t.what == TwistKind::TerminalDies);
+    if terminal_dies {
+        return Err(Failure::new(
+            format!(
+                "the `{}` scenario is played by the headless drill",
+                crate::text::sanitize_line(scenario)
+            ),
+            format!(
+                "run `breakglass drill --scenario {} --headless`, or pick another scenario",
+                crate::text::sanitize_line(scenario)
+            ),
+        ));
+    }
     let setup = RehearsalSetup {
         ttl: shared.drill_setup.ttl.or(found.ttl),
         scenario: Some(found),

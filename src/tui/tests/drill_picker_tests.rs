@@ -206,3 +206,42 @@ fn a_drill_that_did_not_end_as_its_scenario_expects_says_why() {
     );
     snap("drill_scorecard_failed", &mut app);
 }
+
+/// The picker's terminal-dies scenario needs the separate steps the headless drill plays:
+/// the TUI says so and starts no sandbox.
+#[tokio::test]
+async fn the_terminal_dies_scenario_is_sent_to_the_headless_drill() {
+    use crate::clock::FakeClock;
+    use crate::tui::effects::{FlowEffects, RealForge};
+    use crate::tui::event_loop::Effects;
+    let home = tempfile::tempdir().unwrap();
+    let mut effects = FlowEffects::new(
+        crate::paths::Paths::under(home.path()),
+        Runbook::default_github(),
+        std::sync::Arc::new(FakeClock::at(at(9, 0, 0))),
+        RealForge::Disabled,
+    );
+    let (results, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    effects.perform(
+        Command::StartDrill {
+            scenario: "terminal-dies".into(),
+        },
+        results,
+    );
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(30), answers.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let Msg::EffectFailed { error, advice, .. } = answer else {
+        panic!("{answer:?}");
+    };
+    assert!(error.contains("played by the headless drill"), "{error}");
+    assert!(
+        advice.contains("breakglass drill --scenario terminal-dies --headless"),
+        "{advice}"
+    );
+    assert!(
+        effects.drill_sessions().is_empty(),
+        "no sandbox was started"
+    );
+}
