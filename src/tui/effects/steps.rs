@@ -2,25 +2,24 @@
 //! `EffectFailed` with the flow error's guidance; nothing here renders or blocks the loop.
 
 use super::connection::Connection;
-use super::drill::DrillSession;
+use super::drill::{
+    current_drill, drill_holding, drill_step_of, list_scenarios, score_drill, start_drill,
+    start_session,
+};
 use super::failure::Failure;
 use super::outgoing::{outgoing_commits, trailers};
 use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
-use crate::drill::RehearsalSetup;
-use crate::drill::scenario::TwistKind;
 use crate::flow::{Declaration, FlowError};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::tui::adapt::{
-    checklist_view, plan_view, push_view, remote_lines, restore_view, scenario_choices,
-    window_confirm, window_result,
+    checklist_view, plan_view, push_view, remote_lines, restore_view, window_confirm, window_result,
 };
 use crate::tui::command::Command;
 use crate::tui::declare::DeclareRequest;
 use crate::tui::msg::Msg;
 use crate::tui::task_panic;
-use crate::tui::view::DrillPicker;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -68,29 +67,6 @@ pub async fn perform(
     }
 }
 
-/// The drill session `command` acts on and the scenario step it starts (its faults and
-/// twists are played as it starts); `None` outside drills and for commands that start
-/// no step.
-fn drill_step_of(shared: &Shared, command: &Command) -> Option<(Arc<DrillSession>, &'static str)> {
-    let (incident, step) = match command {
-        Command::Declare(request) if request.drill => {
-            return current_drill(shared).map(|s| (s, "declare"));
-        }
-        Command::Preflight { incident } => (incident, "preflight"),
-        Command::RequestApproval { incident } | Command::SelfApprove { incident, .. } => {
-            (incident, "approve")
-        }
-        Command::Activate { incident } => (incident, "activate"),
-        Command::Push { incident } => (incident, "push"),
-        Command::Restore { incident } => (incident, "restore"),
-        Command::PrepareWindow { incident } => (incident, "window"),
-        Command::RunWindow(prepared) => (&prepared.incident, "window"),
-        Command::OpenReview { incident } => (incident, "review"),
-        _ => return None,
-    };
-    drill_holding(shared, incident).map(|s| (s, step))
-}
-
 pub(super) fn effect_name(command: &Command) -> &'static str {
     match command {
         Command::Declare(_) => "Declare",
@@ -126,47 +102,14 @@ async fn run(
 ) -> Result<Vec<Msg>, Failure> {
     match command {
         Command::Declare(request) => declare(shared, request).await,
-        Command::ListScenarios => {
-            let (dir, log, runbook) = (
-                shared.scenarios_dir.clone(),
-                shared.paths.audit_log(),
-                shared.runbook.clone(),
-            );
-            let picker = blocking(move || {
-                let (scenarios, errors) = crate::drill::scenario::load_all(&dir);
-                let ledger = crate::flow::LedgerView::read(&log);
-                DrillPicker {
-                    choices: scenario_choices(&scenarios, &ledger.incidents, &runbook),
-                    selected: 0,
-                    problems: errors.iter().map(ToString::to_string).collect(),
-                }
-            })
-            .await;
-            Ok(vec![Msg::ScenariosListed(picker)])
-        }
+        Command::ListScenarios => Ok(vec![Msg::ScenariosListed(list_scenarios(shared).await)]),
         Command::StartDrill { scenario } => {
             let session = start_drill(shared, &scenario).await?;
             Ok(vec![Msg::DrillReady(session.draft.clone())])
         }
-        Command::ScoreDrill { incident } => {
-            let Some(session) = drill_holding(shared, &incident) else {
-                return Err(Failure::new(
-                    format!(
-                        "{incident} is a drill whose sandbox forge ended with the process that ran it"
-                    ),
-                    format!(
-                        "`breakglass drill report {incident}` shows its scorecard from the log"
-                    ),
-                ));
-            };
-            let score = session.score(&incident).await.ok_or_else(|| {
-                Failure::new(
-                    format!("the drill {incident} cannot be read from the audit log"),
-                    "check it with `breakglass audit verify`",
-                )
-            })?;
-            Ok(vec![Msg::DrillScored(Box::new(score))])
-        }
+        Command::ScoreDrill { incident } => Ok(vec![Msg::DrillScored(Box::new(
+            score_drill(shared, &incident).await?,
+        ))]),
         Command::OpenIncident { incident } => {
             let view = {
                 let path = shared.paths.audit_log();
@@ -456,71 +399,6 @@ async fn save_draft(
         Some(Err(failure)) => Err(failure),
         _ => Ok(vec![Msg::ReviewDraftSaved(shared.clock.now())]),
     }
-}
-
-/// Starts a drill of `scenario` (a built-in or the team's): a new sandbox and rehearsal
-/// recording into the TUI's log, its timed faults playing from now. It becomes the drill
-/// a drill declaration goes to.
-async fn start_drill(shared: &Arc<Shared>, scenario: &str) -> Result<Arc<DrillSession>, Failure> {
-    let dir = shared.scenarios_dir.clone();
-    let (scenarios, _) = blocking(move || crate::drill::scenario::load_all(&dir)).await;
-    let Some(found) = scenarios.into_iter().find(|s| s.id == scenario) else {
-        return Err(Failure::new(
-            format!(
-                "no drill scenario `{}`",
-                crate::text::sanitize_line(scenario)
-            ),
-            "press d and pick one from the list",
-        ));
-    };
-    // The TUI walks the one-step window, which no terminal can die inside of; the
-    // separate steps this twist needs are played by the headless drill.
-    let terminal_dies = found
-        .twists
-        .iter()
-        .any(|t| t.what == TwistKind::TerminalDies);
-    if terminal_dies {
-        return Err(Failure::new(
-            format!(
-                "the `{}` scenario is played by the headless drill",
-                crate::text::sanitize_line(scenario)
-            ),
-            format!(
-                "run `breakglass drill --scenario {} --headless`, or pick another scenario",
-                crate::text::sanitize_line(scenario)
-            ),
-        ));
-    }
-    let setup = RehearsalSetup {
-        ttl: shared.drill_setup.ttl.or(found.ttl),
-        scenario: Some(found),
-        ..shared.drill_setup.clone()
-    };
-    start_session(shared, &setup).await
-}
-
-/// Starts a drill set up as `setup` and makes it the current one.
-async fn start_session(
-    shared: &Arc<Shared>,
-    setup: &RehearsalSetup,
-) -> Result<Arc<DrillSession>, Failure> {
-    let session = Arc::new(DrillSession::start(&shared.paths, setup, shared.clock.clone()).await?);
-    session.play_timed_faults();
-    lock(&shared.drills).push(session.clone());
-    Ok(session)
-}
-
-/// The drill started last, if any.
-fn current_drill(shared: &Shared) -> Option<Arc<DrillSession>> {
-    lock(&shared.drills).last().cloned()
-}
-
-/// The drill session `incident` was declared on, if it was declared in this TUI.
-fn drill_holding(shared: &Shared, incident: &str) -> Option<Arc<DrillSession>> {
-    lock(&shared.drills)
-        .iter()
-        .find(|s| s.holds(incident))
-        .cloned()
 }
 
 /// The flow that acts on `incident`: the drill's for an incident declared against this
