@@ -43,6 +43,7 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
             .trim()
             .to_owned()
     };
+    let approver = line_of("approver");
     assert!(line_of("reviewer").contains("/repos/acme/api/pulls/N/reviews"));
 
     // `commander: GH_TOKEN=… breakglass drill --scenario clean-run --forge URL`
@@ -51,7 +52,7 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
     assert_eq!(words[2], "breakglass", "{commander}");
     let token = words[1].strip_prefix("GH_TOKEN=").unwrap();
     let drill_home = tempfile::tempdir().unwrap();
-    let mut drill = breakglass(drill_home.path())
+    let drill = breakglass(drill_home.path())
         .args(&words[3..])
         .arg("--json")
         .env("GH_TOKEN", token)
@@ -60,36 +61,20 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
         .spawn()
         .unwrap();
 
-    // The drill waits for a second person and names the incident; the approver runs their
-    // printed line, from their own home, with that id.
-    let mut told = BufReader::new(drill.stderr.take().unwrap()).lines();
-    let mut stderr = Vec::new();
-    let incident = loop {
-        let line = tokio::time::timeout(std::time::Duration::from_secs(60), told.next_line())
-            .await
-            .expect("the drill asks for the approval in time")
-            .unwrap()
-            .unwrap_or_else(|| panic!("the drill ended without asking: {stderr:#?}"));
-        stderr.push(line.clone());
-        if let Some(rest) = line.split("breakglass approve --incident ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    let approver = line_of("approver");
-    let approver_words: Vec<&str> = approver.split_whitespace().collect();
-    assert_eq!(approver_words[2], "breakglass", "{approver}");
-    let args: Vec<&str> = approver_words[3..]
+    // `approver: GH_TOKEN=… breakglass approve --repo acme/api --api-url URL --incident ID`,
+    // run from their own home once the commander has asked.
+    let incident = approval_asked(drill_home.path()).await;
+    let words: Vec<&str> = approver.split_whitespace().collect();
+    assert_eq!(words[2], "breakglass", "{approver}");
+    let approver_home = tempfile::tempdir().unwrap();
+    let args: Vec<&str> = words[3..]
         .iter()
         .take_while(|w| !w.starts_with('('))
-        .map(|w| if *w == "ID" { incident.as_str() } else { w })
+        .map(|w| if *w == "ID" { incident.as_str() } else { *w })
         .collect();
-    let approver_home = tempfile::tempdir().unwrap();
     let approved = breakglass(approver_home.path())
         .args(&args)
-        .env(
-            "GH_TOKEN",
-            approver_words[1].strip_prefix("GH_TOKEN=").unwrap(),
-        )
+        .env("GH_TOKEN", words[1].strip_prefix("GH_TOKEN=").unwrap())
         .output()
         .await
         .unwrap();
@@ -99,23 +84,45 @@ async fn the_commanders_printed_line_drills_against_the_shared_sandbox() {
         "{}",
         String::from_utf8_lossy(&approved.stderr)
     );
-    while let Some(line) = told.next_line().await.unwrap() {
-        stderr.push(line);
-    }
+
     let out = drill.wait_with_output().await.unwrap();
     let said = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
-        stderr.join("\n")
+        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "breakglass approve --incident {incident} --repo acme/api"
+        )),
+        "while it waited the drill named the approver's command: {said}"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["outcome"]["kind"], "passed", "{report:#}");
-    let api = words.last().unwrap();
+    let api = commander.split_whitespace().last().unwrap();
     assert!(
         report["review_pr"].as_str().unwrap().starts_with(api),
         "the review was opened on the shared sandbox: {report:#}"
     );
+
+    // The drill counted its own requests to the shared forge, step by step.
+    let steps = report["steps"].as_array().unwrap();
+    let preflight = steps.iter().find(|s| s["step"] == "preflight").unwrap();
+    assert!(
+        preflight["requests"].as_u64().unwrap() > 0,
+        "the preflight's requests are counted: {report:#}"
+    );
+    assert!(
+        preflight["request_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("GET /repos/acme/api")),
+        "{report:#}"
+    );
+    let window = steps.iter().find(|s| s["step"] == "window").unwrap();
+    assert!(window["requests"].as_u64().unwrap() > 0, "{report:#}");
 
     // The run is in the commander's own history.
     let listed = breakglass(drill_home.path())
@@ -150,4 +157,22 @@ async fn a_scenario_with_faults_is_refused_on_a_shared_sandbox() {
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("arms faults or twists"), "{said}");
+}
+
+/// The incident the drill in `home` asked an approval for, once it has.
+async fn approval_asked(home: &std::path::Path) -> String {
+    let log = home.join("data").join("audit.jsonl");
+    for _ in 0..600 {
+        let asked = std::fs::read_to_string(&log).ok().and_then(|text| {
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .find(|r| r["kind"] == "approval_requested")
+                .and_then(|r| r["incident"].as_str().map(str::to_owned))
+        });
+        if let Some(incident) = asked {
+            return incident;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the commander's drill never asked for an approval");
 }

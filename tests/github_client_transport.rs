@@ -159,6 +159,7 @@ fn client_for(url: &str, timeout: Duration) -> Harness {
         retry: RetryPolicy::default(),
         sleeper: sleeper.clone(),
         clock: Arc::new(clock.clone()),
+        ..ClientOptions::default()
     };
     let client = GitHubClient::new(url, Secret::new(TOKEN), options).unwrap();
     Harness {

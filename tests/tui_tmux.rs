@@ -255,11 +255,14 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     tmux.keys(&["C-s"]);
     tmux.wait_for("Submitted and recorded in the audit log");
 
-    // Leave: the drill prints its outcome and where its home is.
+    // Leave: the drill prints its outcome and where it is recorded (the operator's own log).
     tmux.keys(&["Escape"]);
     tmux.wait_for("Announce: glass closed");
     tmux.keys(&["q"]);
-    tmux.wait_for("drill home:");
+    tmux.wait_for(&format!(
+        "drill recorded in {}",
+        home.join("data/audit.jsonl").display()
+    ));
     let summary = tmux.history();
     assert!(summary.contains("reviewed"), "{summary}");
 
@@ -542,4 +545,120 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
     let after = tmux.wait("the lease to go", |s| !s.contains("OPEN LEASES"));
     assert!(after.contains("restored — review next"), "{after}");
     tmux.keys(&["q"]);
+}
+
+/// `d` on the home screen in a real terminal: the picker lists the scenarios with their
+/// stories; the one picked (a 502 during the restore) is walked with Enter, its fault
+/// played by the sandbox as the headless drill plays it, and the drill ends on its
+/// scorecard: each step against its target, the forge requests, the fault met and how it
+/// was handled, and the verdict against the scenario's expectation.
+#[test]
+fn a_scenario_picked_with_d_is_walked_to_its_scorecard_in_a_real_terminal() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let home = scratch.path().join("home");
+    let tmux = Tmux {
+        socket: scratch.path().join("tmux.sock"),
+    };
+    let program = private_copy_of_the_binary();
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        &format!("BREAKGLASS_HOME={}", home.display()),
+        "-e",
+        "GH_TOKEN=",
+        "-e",
+        "GITHUB_TOKEN=",
+        &program.display().to_string(),
+        ";",
+        "set-option",
+        "-t",
+        "app",
+        "remain-on-exit",
+        "on",
+    ]);
+    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    tmux.wait_for("Home");
+    tmux.keys(&["d"]);
+    let picker = tmux.wait_for("Drill scenarios (10)");
+    assert!(picker.contains("clean-run"), "{picker}");
+    assert!(picker.contains("not drilled yet"), "{picker}");
+    assert!(picker.contains("The story: Clean run"), "{picker}");
+    for _ in 0..4 {
+        tmux.keys(&["Down"]);
+    }
+    tmux.wait_for("The story: Forge 5xx during restore");
+    tmux.keys(&["Enter"]);
+
+    tmux.wait_for("Declare an incident — DRILL");
+    for _ in 0..5 {
+        tmux.keys(&["Enter"]);
+    }
+    tmux.wait("the checklist", |s| {
+        step_done(s, 1) && s.contains("▸[ ]  2")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait("step 2 ticked", |s| step_done(s, 2));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Preflight done");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the reviewer's approval", |s| step_done(s, 4));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Open the glass, push and restore?");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the window step done and verified", |s| {
+        s.contains("Protections restored exactly") && step_done(s, 5)
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait("step 6 ticked", |s| step_done(s, 6));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Retroactive review opened: http://127.0.0.1:");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Announce: glass closed");
+    tmux.keys(&["Enter"]);
+
+    // The last step done: the drill ends on its scorecard.
+    let card = tmux.wait("the scorecard", |s| {
+        s.contains("Drill scorecard: DRILL-") && s.contains("fault met")
+    });
+    assert!(card.contains("Forge 5xx during restore"), "{card}");
+    assert!(
+        card.contains("PASSED — it ended `passed`, as the scenario expects"),
+        "{card}"
+    );
+    assert!(
+        card.contains("on GET /repos/acme/api/branches/main/protection 502"),
+        "the restore's read met the 502: {card}"
+    );
+    assert!(card.contains("answered 200"), "the restore retried: {card}");
+    assert!(card.contains("forge requests "), "{card}");
+    assert!(card.contains("preflight"), "{card}");
+    assert!(
+        card.contains("earlier runs: none, this is the first"),
+        "{card}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("drill passed");
+
+    // Recorded as a run of the scenario: the team's history has it.
+    let out = Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["drill", "history", "--scenario", "restore-5xx", "--json"])
+        .env("BREAKGLASS_HOME", &home)
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        history["runs"].as_array().map(Vec::len),
+        Some(1),
+        "{history}"
+    );
 }

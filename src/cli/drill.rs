@@ -9,7 +9,7 @@ use crate::clock::SystemClock;
 use crate::drill::scenario::{self, Scenario};
 use crate::drill::{DRILL_SANDBOX_DIR_ENV, RehearsalSetup, SharedForge, Verdict, run_headless};
 use crate::forge::token::{TokenHost, discover_token};
-use crate::paths::{HOME_ENV, Paths};
+use crate::paths::Paths;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -72,12 +72,9 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         Some(id) => Some(pick(&scenarios, id, &errors)?),
     };
     let forge = args.forge.as_ref().map(shared_forge).transpose()?;
-    let paths = match (scenario.is_some() || forge.is_some(), home_from_env()) {
-        (_, Some(home)) => Some(Paths::under(&home)),
-        // A scenario's runs are the team's history: they go to the operator's own log.
-        (true, None) => Some(Paths::from_env()?),
-        (false, None) => None,
-    };
+    // Every drill is the team's history: it goes to the operator's own log (flagged as a
+    // drill, kept out of real incidents), so the picker and `drill history` see it.
+    let paths = Some(Paths::from_env()?);
     let setup = RehearsalSetup {
         ttl: args.ttl.or(scenario.as_ref().and_then(|s| s.ttl)),
         faults: args.faults,
@@ -87,15 +84,22 @@ pub async fn run(args: DrillArgs) -> anyhow::Result<u8> {
         forge,
     };
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    // The TUI walk does not play a scenario's step faults and twists yet: scenarios and
-    // shared forges run headless.
-    let headless_only = setup.forge.is_some() || setup.scenario.is_some();
+    // The TUI plays a scenario's faults and twists as the headless drill does, all but
+    // the terminal dying (close the terminal yourself for that one); shared forges are
+    // drilled headless.
+    let terminal_dies = setup.scenario.as_ref().is_some_and(|s| {
+        s.twists
+            .iter()
+            .any(|t| t.what == crate::drill::scenario::TwistKind::TerminalDies)
+    });
+    let headless_only = setup.forge.is_some() || terminal_dies;
     if !headless_only && !args.headless && !args.json && terminal {
         return super::tui::drill(setup).await;
     }
     if !args.headless && !args.json && terminal {
         eprintln!(
-            "note: scenarios and shared forges are drilled headless; running the headless drill"
+            "note: shared forges and the terminal-dies scenario are drilled headless; running \
+             the headless drill"
         );
     } else if !args.headless {
         eprintln!("note: stdout is not a terminal; running the headless drill");
@@ -151,17 +155,10 @@ fn pick(
         }
         anyhow::bail!(message);
     };
-    if found.needs_approval_support() {
-        anyhow::bail!(
-            "scenario `{}` needs approval support (a second person approving on the forge), \
-             which this build does not have yet; pick another scenario (breakglass drill --list)",
-            found.id
-        );
-    }
     Ok(found.clone())
 }
 
-/// `--list`: one line per scenario (or JSON), marking those this build cannot run.
+/// `--list`: one line per scenario (or JSON).
 fn list(scenarios: &[Scenario], json: bool) -> String {
     if json {
         let rows: Vec<serde_json::Value> = scenarios
@@ -169,7 +166,6 @@ fn list(scenarios: &[Scenario], json: bool) -> String {
             .map(|s| {
                 serde_json::json!({
                     "id": s.id, "title": s.title, "story": s.story,
-                    "needs_approval_support": s.needs_approval_support(),
                     "expect": s.expect.outcome, "origin": s.origin,
                 })
             })
@@ -178,13 +174,8 @@ fn list(scenarios: &[Scenario], json: bool) -> String {
     }
     let mut out = String::new();
     for s in scenarios {
-        let mark = if s.needs_approval_support() {
-            "  (needs approval support: not runnable in this build)"
-        } else {
-            ""
-        };
         out.push_str(&format!(
-            "{:<24} {}{mark}\n",
+            "{:<24} {}\n",
             s.id,
             crate::text::sanitize_line(&s.title)
         ));
@@ -201,13 +192,6 @@ pub fn exit_code(verdict: &Verdict) -> u8 {
     } else {
         exit::ERROR
     }
-}
-
-/// `BREAKGLASS_HOME` when set: the drill records there instead of a temporary home.
-pub fn home_from_env() -> Option<PathBuf> {
-    std::env::var_os(HOME_ENV)
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
 }
 
 /// `BREAKGLASS_DRILL_SANDBOX_DIR` when set: the drill's sandbox keeps its state there.

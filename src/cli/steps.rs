@@ -324,9 +324,16 @@ pub fn restore_exit(outcome: &RestoreOutcome) -> u8 {
     }
 }
 
+/// Prints `value` as one JSON document on stdout. A reader that went away (`… --json |
+/// head -1`) is no error: the rest is dropped quietly and the command ends with its own
+/// exit code, where `println!` would panic on the broken pipe.
 pub fn print_json<T: Serialize>(value: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("reports always serialise")
-    );
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(value).expect("reports always serialise");
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("warning: the JSON report could not be written to stdout: {e}"),
+    }
 }

@@ -3,7 +3,7 @@
 //! forge with a seeded repository and a prepared fix), `breakglass review --form` (the
 //! lessons-learned form) and `breakglass review --export FILE` (that form as Markdown).
 
-use super::drill::{exit_code, home_from_env, sandbox_dir_from_env};
+use super::drill::{exit_code, sandbox_dir_from_env};
 use super::exit;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigOverrides};
@@ -90,14 +90,8 @@ pub async fn drill(setup: RehearsalSetup) -> anyhow::Result<u8> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rehearsal = Rehearsal::start(&setup, clock.clone()).await?;
     let paths = rehearsal.paths().clone();
-    let home = match home_from_env() {
-        Some(home) => home.display().to_string(),
-        None => format!(
-            "temporary, removed as the drill ends (set {} to keep it)",
-            crate::paths::HOME_ENV
-        ),
-    };
     let session = Arc::new(DrillSession::new(rehearsal));
+    session.play_timed_faults();
     let config = session.connection.flow.config().clone();
     let runbook = config
         .runbook(&paths)
@@ -107,10 +101,11 @@ pub async fn drill(setup: RehearsalSetup) -> anyhow::Result<u8> {
         .with_declare_defaults(session.draft.clone());
     update(&mut app, Msg::DrillReady(session.draft.clone()));
     let effects = FlowEffects::new(paths.clone(), runbook, clock.clone(), RealForge::Disabled)
-        .with_drill(session.clone());
+        .with_drill(session.clone())
+        .with_scenarios_dir(Paths::from_env()?.config_dir.join("drills"));
     let ran = run(app, effects.clone(), clock.clone()).await;
     let code = after_the_tui(&paths, &effects, clock.as_ref()).await;
-    println!("drill home: {home}");
+    println!("drill recorded in {}", paths.audit_log().display());
     ran?;
     code
 }
@@ -124,7 +119,7 @@ async fn after_the_tui(
     clock: &dyn Clock,
 ) -> anyhow::Result<u8> {
     let mut code = exit::OK;
-    if let Some(session) = effects.drill_session() {
+    for session in effects.drill_sessions() {
         for finished in session.finish().await {
             print_drill_outcome(&finished);
             // The codes grow with severity: the worst drill decides.

@@ -4,14 +4,12 @@
 
 use super::judge::outcome;
 use super::rehearsal::{Rehearsal, RehearsalSetup};
-use super::report::{DrillReport, StepTiming, faults_met};
-use super::scenario::{FaultTiming, TwistKind};
-use super::scorecard::scorecard;
+use super::report::{DrillReport, StepTiming, faults_met, on_the_incident_issue};
+use super::scenario::{CommanderDecision, TwistKind};
 use super::{DrillError, Verdict};
 use crate::clock::Clock;
-use crate::flow::{ApprovalChoice, FlowError, LedgerView};
+use crate::flow::{ApprovalChoice, ApprovalWait, FlowError};
 use crate::incident::RestoreTrigger;
-use crate::runbook::Runbook;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,16 +49,7 @@ pub async fn run_headless(
     let incident = finished.as_ref().and_then(|f| f.incident.as_ref());
     let outcome = outcome(incident, &verdict, &steps);
     let expected = setup.scenario.as_ref().map(|s| outcome.check(&s.expect));
-    let scorecard = incident.map(|incident| {
-        let paths = rehearsal.paths();
-        let runbook = rehearsal
-            .flow()
-            .config()
-            .runbook(paths)
-            .unwrap_or_else(|_| Runbook::default_github());
-        let ledger = LedgerView::read(&paths.audit_log());
-        scorecard(incident, &runbook, &ledger.incidents, verdict.clone())
-    });
+    let scorecard = incident.map(|incident| rehearsal.scorecard(incident, verdict.clone()));
     Ok(DrillReport {
         incident: id.clone(),
         scenario: setup.scenario.as_ref().map(|s| s.id.clone()),
@@ -89,22 +78,7 @@ pub async fn run_headless(
 /// Arms the scenario's faults that come after a time, each at its time; then waits for
 /// ever (the steps end the drill).
 async fn arm_timed_faults(rehearsal: &Rehearsal) {
-    let mut timed: Vec<(std::time::Duration, String)> = rehearsal
-        .plan()
-        .iter()
-        .flat_map(|s| &s.faults)
-        .filter_map(|f| match f.timing {
-            FaultTiming::After(after) => Some((after, f.spec.clone())),
-            _ => None,
-        })
-        .collect();
-    timed.sort();
-    let started = Instant::now();
-    for (after, spec) in timed {
-        tokio::time::sleep(after.saturating_sub(started.elapsed())).await;
-        // Validated when the scenario was read.
-        let _ = rehearsal.arm(&spec);
-    }
+    rehearsal.play_timed_faults().await;
     std::future::pending::<()>().await;
 }
 
@@ -117,10 +91,10 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Times `step`, counts the forge requests it caused, records the outcome.
-    async fn step<T>(
+    async fn step<T, E: std::fmt::Display>(
         &mut self,
         name: &'static str,
-        step: impl Future<Output = Result<T, FlowError>>,
+        step: impl Future<Output = Result<T, E>>,
     ) -> Option<T> {
         if let Err(error) = self.rehearsal.arm_at_step(name) {
             self.armed = Err(error);
@@ -161,14 +135,6 @@ impl Run<'_> {
     }
 }
 
-/// True for a request line (`METHOD path status`) to the repository's issues: the incident
-/// issue's mirror and the approval, which run beside the steps rather than as part of them.
-fn on_the_incident_issue(line: &str) -> bool {
-    let path = line.split(' ').nth(1).unwrap_or_default();
-    let path = path.split('?').next().unwrap_or_default();
-    path.split('/').nth(4) == Some("issues")
-}
-
 async fn run_steps(run: &mut Run<'_>) {
     let rehearsal = run.rehearsal;
     let (flow, clone_dir) = (rehearsal.flow(), rehearsal.clone_dir());
@@ -186,24 +152,9 @@ async fn run_steps(run: &mut Run<'_>) {
     {
         return;
     }
-    // The second person: the sandbox's reviewer approves when asked (or the rule is off);
-    // on a shared sandbox a teammate does, and the commander is told what they run.
-    let mut told = false;
-    let mut on_wait = |wait: &crate::flow::ApprovalWait| {
-        if rehearsal.approver_is_elsewhere() && !told {
-            told = true;
-            eprintln!(
-                "{}: your approver approves on {} with their own token: breakglass approve \
-                 --incident {id} --repo {} --api-url {}",
-                crate::incident::waiting_text(wait.remaining),
-                wait.issue_url,
-                rehearsal.scenario().repo,
-                rehearsal.api_url(),
-            );
-        }
-    };
-    let approval = flow.await_approval(id, &ApprovalChoice::Ask, &mut on_wait);
-    if run.step("approve", approval).await.is_none() {
+    // The second person: the sandbox's reviewer approves as the scenario says (or the
+    // rule is off); when the approval does not come, the commander decides as it says.
+    if run.step("approve", approve(rehearsal)).await.is_none() {
         return;
     }
     if rehearsal.twist_at("restore") == Some(TwistKind::TerminalDies) {
@@ -253,6 +204,70 @@ async fn run_steps(run: &mut Run<'_>) {
     }
     if done.is_some_and(|report| report.push.accepted && report.restore.verified) {
         run.step("review", flow.open_review(id)).await;
+    }
+}
+
+/// Why the approve step did not let the glass open.
+#[derive(Debug, thiserror::Error)]
+enum ApproveStepError {
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    #[error(
+        "no approval came within {waited}; the commander aborted: the glass was not opened and \
+         nothing on the forge changed — find a second person (`breakglass approve`) or \
+         self-approve with a reason, then run the drill again"
+    )]
+    Aborted { waited: String },
+}
+
+/// The approve step: the commander asks and waits for the second person; when the
+/// scenario says what they do if no approval comes, they wait that long and then
+/// self-approve loudly or abort.
+async fn approve(rehearsal: &Rehearsal) -> Result<(), ApproveStepError> {
+    let (flow, id) = (rehearsal.flow(), rehearsal.scenario().id.as_str());
+    let mut quiet = |_: &ApprovalWait| {};
+    let Some(no_approval) = rehearsal.plan().and_then(|s| s.no_approval.clone()) else {
+        // On a shared sandbox a teammate approves: the commander is told what they run.
+        let mut told = false;
+        let mut tell = |wait: &ApprovalWait| {
+            if rehearsal.approver_is_elsewhere() && !told {
+                told = true;
+                eprintln!(
+                    "{}: your approver approves on {} with their own token: breakglass \
+                     approve --incident {id} --repo {} --api-url {}",
+                    crate::incident::waiting_text(wait.remaining),
+                    wait.issue_url,
+                    rehearsal.scenario().repo,
+                    rehearsal.api_url(),
+                );
+            }
+        };
+        flow.await_approval(id, &ApprovalChoice::Ask, &mut tell)
+            .await?;
+        return Ok(());
+    };
+    // Asked first, so the wait runs from the request on the issue, and the request is
+    // never cut off half-posted by the commander's decision.
+    if flow.approval_required() {
+        flow.request_approval(id).await?;
+    }
+    tokio::select! {
+        granted = flow.await_approval(id, &ApprovalChoice::Ask, &mut quiet) => {
+            granted?;
+            return Ok(());
+        }
+        () = tokio::time::sleep(no_approval.waits) => {}
+    }
+    match no_approval.then {
+        CommanderDecision::SelfApprove { reason } => {
+            let mut quiet = |_: &ApprovalWait| {};
+            flow.await_approval(id, &ApprovalChoice::SelfApprove(reason), &mut quiet)
+                .await?;
+            Ok(())
+        }
+        CommanderDecision::Abort => Err(ApproveStepError::Aborted {
+            waited: humantime::format_duration(no_approval.waits).to_string(),
+        }),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::report::StepTiming;
 use super::scenario::{Expectation, OutcomeKind};
-use crate::incident::{Incident, RestoreTrigger};
+use crate::incident::{ApprovalDecision, Incident, RestoreTrigger};
 use serde::Serialize;
 
 /// What the drill's forge says now, beyond the log. `None` where it was not asked: once
@@ -179,6 +179,12 @@ pub fn outcome(incident: Option<&Incident>, verdict: &Verdict, steps: &[StepTimi
     let failed = steps.iter().find(|s| !s.ok);
     let mut said: Vec<String> = failed.and_then(|s| s.error.clone()).into_iter().collect();
     said.extend(verdict.problems.iter().cloned());
+    // A self-approval is the commander's loud decision: it is part of how the drill ended.
+    if let Some(ApprovalDecision::SelfApproved { reason, .. }) =
+        incident.and_then(|i| i.approval.granted())
+    {
+        said.push(format!("self-approved without a second person: {reason}"));
+    }
     let closed_exactly =
         incident.is_some_and(|i| !i.glass_possibly_open()) && verdict.restored_exactly;
     let (kind, step) = match incident {

@@ -17,9 +17,9 @@ pub use clone::{FIX_FILE, clone_with_fix};
 pub use headless::run_headless;
 pub use judge::{ExpectationCheck, ForgeEvidence, Outcome, Verdict, judge, outcome};
 pub use rehearsal::{Finished, Rehearsal, RehearsalSetup, SharedForge};
-pub use report::{DrillReport, FaultMet, StepTiming, faults_met};
+pub use report::{DrillReport, DrillScore, FaultMet, StepTiming, faults_met};
 pub use scenario::Scenario;
-pub use second_person::{DRILL_APPROVER, approve_when_asked};
+pub use second_person::{DRILL_APPROVER, SecondPersonTask, approve_when_asked};
 
 use crate::flow::FlowError;
 use crate::forge::sandbox::{FaultSpecError, SandboxError};

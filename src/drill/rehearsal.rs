@@ -4,16 +4,23 @@
 //! left open (its forge dies with the process) and judges each drill it declared.
 
 use super::clone::clone_with_fix;
-use super::judge::{ForgeEvidence, Verdict, judge};
-use super::scenario::{FaultTiming, Scenario};
+use super::judge::{ForgeEvidence, Verdict, judge, outcome};
+use super::report::{DrillScore, StepTiming, faults_met, on_the_incident_issue};
+use super::scenario::{FaultTiming, Scenario, SecondPerson};
+use super::scorecard::{Scorecard, scorecard};
+use super::second_person::SecondPersonTask;
 use super::{COMMANDER, DRILL_BRANCH, DRILL_REPO, DrillError};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
+use crate::flow::{
+    Declaration, Flow, FlowError, FlowOptions, FlowSetup, LedgerView, github_forge_observed,
+};
 use crate::forge::RepoId;
+use crate::forge::github::{RequestObserver, SentRequest};
 use crate::forge::sandbox::{Fault, RequestRecord, Sandbox, SandboxHandle, SandboxOptions};
 use crate::incident::{Incident, RestoreTrigger};
 use crate::paths::Paths;
+use crate::runbook::Runbook;
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -98,6 +105,9 @@ pub struct Rehearsal {
     plan: Option<Scenario>,
     repo: RepoId,
     declared: Mutex<Vec<String>>,
+    /// The requests this drill's own client sent, when its forge's log is not at hand (a
+    /// shared sandbox serves the whole team; its log is not the drill's).
+    sent: Arc<Mutex<Vec<RequestRecord>>>,
     /// The second person of each drill declared here (see [`super::approve_when_asked`]).
     approvers: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The clone, and the home when it is temporary; removed when the rehearsal is dropped.
@@ -163,8 +173,11 @@ impl Rehearsal {
                 reviewers: vec!["reviewer".to_owned()],
             };
             let clone_dir = scratch.path().join("clone");
-            let flow = open_flow(&access, paths, &clone_dir, clock.clone()).await?;
+            let sent = Arc::new(Mutex::new(Vec::new()));
+            let observer = count_into(sent.clone(), clock.clone());
+            let flow = open_flow(&access, paths, &clone_dir, clock.clone(), Some(observer)).await?;
             return Ok(Rehearsal {
+                sent,
                 scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
                 plan: setup.scenario.clone(),
                 repo,
@@ -199,8 +212,9 @@ impl Rehearsal {
                 .map(|u| u.login)
                 .collect(),
         };
-        match open_flow(&access, paths, &clone_dir, clock.clone()).await {
+        match open_flow(&access, paths, &clone_dir, clock.clone(), None).await {
             Ok(flow) => Ok(Rehearsal {
+                sent: Arc::new(Mutex::new(Vec::new())),
                 scenario: unused_id(&flow, scenario(setup, clock.as_ref())),
                 plan: setup.scenario.clone(),
                 repo,
@@ -272,8 +286,15 @@ impl Rehearsal {
         Ok(incident)
     }
 
-    /// The sandbox's reviewer approves drill `id` a few seconds after it is asked to.
+    /// The sandbox's reviewer approves drill `id` as the scenario's second person does: a
+    /// few seconds after being asked (no scenario, or none said), after the scenario's
+    /// delay, or never.
     fn rehearse_second_person(&self, id: &str) {
+        let delay = match self.plan.as_ref().and_then(|s| s.second_person.as_ref()) {
+            None => std::time::Duration::ZERO,
+            Some(SecondPerson::ApprovesAfter(delay)) => *delay,
+            Some(SecondPerson::Never) => return,
+        };
         let token = lock(&self.sandbox)
             .as_ref()
             .and_then(|s| s.user(super::DRILL_APPROVER))
@@ -288,11 +309,14 @@ impl Rehearsal {
             .clone()
             .unwrap_or_else(|| self.repo.clone());
         let task = tokio::spawn(super::approve_when_asked(
-            self.api_url.clone(),
-            token,
-            self.repo.clone(),
-            issue_repo,
-            id.to_owned(),
+            SecondPersonTask {
+                api_url: self.api_url.clone(),
+                token,
+                repo: self.repo.clone(),
+                issue_repo,
+                incident: id.to_owned(),
+                delay,
+            },
             self.flow.clock().clone(),
         ));
         lock(&self.approvers).push(task);
@@ -332,6 +356,64 @@ impl Rehearsal {
         Ok(())
     }
 
+    /// Arms the scenario's faults that come after a time, each at its time after this
+    /// call; returns once the last is armed.
+    pub async fn play_timed_faults(&self) {
+        let mut timed: Vec<(std::time::Duration, String)> = self
+            .plan
+            .iter()
+            .flat_map(|s| &s.faults)
+            .filter_map(|f| match f.timing {
+                FaultTiming::After(after) => Some((after, f.spec.clone())),
+                _ => None,
+            })
+            .collect();
+        timed.sort();
+        let started = std::time::Instant::now();
+        for (after, spec) in timed {
+            tokio::time::sleep(after.saturating_sub(started.elapsed())).await;
+            // Validated when the scenario was read.
+            let _ = self.arm(&spec);
+        }
+    }
+
+    /// The scorecard of drill `incident` against the drill's runbook, compared with the
+    /// earlier runs of its scenario in the drill's log: for the headless report and the
+    /// TUI's scorecard screen alike.
+    pub fn scorecard(&self, incident: &Incident, verdict: Verdict) -> Scorecard {
+        let paths = self.paths();
+        let runbook = self
+            .flow
+            .config()
+            .runbook(paths)
+            .unwrap_or_else(|_| Runbook::default_github());
+        let ledger = LedgerView::read(&paths.audit_log());
+        scorecard(incident, &runbook, &ledger.incidents, verdict)
+    }
+
+    /// The scorecard screen's model for drill `id`, judged now while its forge can still
+    /// be asked; `failed` are the steps that failed as the commander walked it (what they
+    /// were told). `None` if the drill cannot be read from the log.
+    pub async fn score(&self, id: &str, failed: &[StepTiming]) -> Option<DrillScore> {
+        let verdict = self.judge(id).await;
+        let incident = self.flow.incident(id).ok()?;
+        let requests = self.requests();
+        let issue_requests = requests
+            .iter()
+            .filter(|r| on_the_incident_issue(&format!("{} {} {}", r.method, r.path, r.status)))
+            .count();
+        let outcome = outcome(Some(&incident), &verdict, failed);
+        Some(DrillScore {
+            title: self.plan.as_ref().map(|s| s.title.clone()),
+            expected: self.plan.as_ref().map(|s| outcome.check(&s.expect)),
+            outcome,
+            requests: requests.len() - issue_requests,
+            issue_requests,
+            faults_met: faults_met(&requests),
+            scorecard: self.scorecard(&incident, verdict),
+        })
+    }
+
     /// Arms one fault on the drill's forge now.
     pub fn arm(&self, spec: &str) -> Result<(), DrillError> {
         let fault = Fault::parse(spec)?;
@@ -352,8 +434,13 @@ impl Rehearsal {
             .map_err(|e| DrillError::Clone(e.message().to_owned()))
     }
 
-    /// Every request the sandbox answered so far (none once finished).
+    /// Every request the in-process sandbox answered so far (none once finished); on a
+    /// shared sandbox, every REST request this drill's client sent (its git traffic is
+    /// not seen).
     pub fn requests(&self) -> Vec<RequestRecord> {
+        if self.shared {
+            return lock(&self.sent).clone();
+        }
         lock(&self.sandbox)
             .as_ref()
             .map(SandboxHandle::request_log)
@@ -450,12 +537,32 @@ impl Rehearsal {
     }
 }
 
-/// Clones the seeded repository with the fix and opens the flow on the sandbox.
+/// Records each request a drill's client sends, as the sandbox's own log would.
+fn count_into(sent: Arc<Mutex<Vec<RequestRecord>>>, clock: Arc<dyn Clock>) -> RequestObserver {
+    Arc::new(move |request: &SentRequest| {
+        let mut sent = lock(&sent);
+        let answered_before = sent.len();
+        sent.push(RequestRecord {
+            method: request.method.to_owned(),
+            path: request.path.clone(),
+            status: request.status,
+            duration_ms: 0,
+            time: clock.now(),
+            user: None,
+            fault: None,
+            answered_before,
+        });
+    })
+}
+
+/// Clones the seeded repository with the fix and opens the flow on the sandbox;
+/// `observer` is told of every request the flow's client sends.
 async fn open_flow(
     access: &ForgeAccess,
     paths: Paths,
     clone_dir: &Path,
     clock: Arc<dyn Clock>,
+    observer: Option<RequestObserver>,
 ) -> Result<Flow, DrillError> {
     let token = access.token.clone();
     {
@@ -476,7 +583,7 @@ async fn open_flow(
         api_url: url::Url::parse(&api_url).expect("the sandbox's URL parses"),
         ..Config::default()
     };
-    let forge = github_forge(&api_url, token.clone(), clock.clone())
+    let forge = github_forge_observed(&api_url, token.clone(), clock.clone(), observer)
         .map_err(|e| FlowError::forge("connecting to the sandbox")(e))?;
     Ok(Flow::open(FlowSetup {
         paths,

@@ -121,6 +121,55 @@ impl DrillReport {
     }
 }
 
+/// The scorecard of a drill walked in the TUI, as its screen shows it at the drill's end:
+/// the model's [`Scorecard`] (each step against its target, total, exposure window,
+/// earlier runs), the forge requests, the faults met and how they were handled, and for a
+/// scenario whether it ended as expected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillScore {
+    /// The scenario's title, when one was rehearsed.
+    pub title: Option<String>,
+    pub scorecard: Scorecard,
+    /// Forge requests the drill made (the incident issue's apart, as in the headless
+    /// report).
+    pub requests: usize,
+    pub issue_requests: usize,
+    pub faults_met: Vec<FaultMet>,
+    pub outcome: Outcome,
+    pub expected: Option<ExpectationCheck>,
+}
+
+impl DrillScore {
+    /// Passed: as the scenario expects, or (without one) by the judge's rule.
+    pub fn passed(&self) -> bool {
+        self.expected
+            .as_ref()
+            .map_or(self.scorecard.verdict.passed, |check| check.met)
+    }
+
+    /// Why it did not pass, in words (empty when it passed).
+    pub fn reasons(&self) -> Vec<String> {
+        match &self.expected {
+            Some(check) if check.met => Vec::new(),
+            Some(check) => check
+                .mismatches
+                .iter()
+                .chain(&self.scorecard.verdict.problems)
+                .cloned()
+                .collect(),
+            None => self.scorecard.verdict.problems.clone(),
+        }
+    }
+}
+
+/// True for a request line (`METHOD path status`) to the repository's issues: the incident
+/// issue's mirror and the approval, which run beside the steps rather than as part of them.
+pub(crate) fn on_the_incident_issue(line: &str) -> bool {
+    let path = line.split(' ').nth(1).unwrap_or_default();
+    let path = path.split('?').next().unwrap_or_default();
+    path.split('/').nth(4) == Some("issues")
+}
+
 /// One injected fault the forge played.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultMet {

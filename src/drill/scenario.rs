@@ -147,6 +147,24 @@ pub enum SecondPerson {
     Never,
 }
 
+/// What the commander does when the second person's approval has not come in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum CommanderDecision {
+    /// Approves it themselves, loudly: recorded, posted on the issue, listed for review.
+    SelfApprove { reason: String },
+    /// Does not open the glass at all.
+    Abort,
+}
+
+/// How long the commander waits for the approval, and what they do then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoApproval {
+    #[serde(with = "humantime_serde_secs")]
+    pub waits: Duration,
+    pub then: CommanderDecision,
+}
+
 /// How a drill ended, as a scenario expects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -206,17 +224,15 @@ pub struct Scenario {
     pub faults: Vec<TimedFault>,
     pub twists: Vec<Twist>,
     pub second_person: Option<SecondPerson>,
+    /// What the commander does when no approval has come after a while (`None`: waits for
+    /// it as long as the approval's own timeout allows).
+    pub no_approval: Option<NoApproval>,
     pub expect: Expectation,
     /// The file it came from, or `embedded:assets/drills/…`.
     pub origin: String,
 }
 
 impl Scenario {
-    /// The scenario needs the approval step (a second person), which this build has not.
-    pub fn needs_approval_support(&self) -> bool {
-        self.second_person.is_some()
-    }
-
     /// The seeded login the commander drills as.
     pub fn commander_login(&self) -> &'static str {
         match self.commander {
@@ -248,6 +264,8 @@ struct RawScenario {
     twist: Vec<Spanned<RawTwist>>,
     #[serde(default)]
     second_person: Option<Spanned<RawSecondPerson>>,
+    #[serde(default)]
+    no_approval: Option<Spanned<RawNoApproval>>,
     expect: Spanned<RawExpect>,
 }
 
@@ -281,6 +299,15 @@ struct RawTwist {
 #[serde(deny_unknown_fields)]
 struct RawSecondPerson {
     approves: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNoApproval {
+    waits: Spanned<String>,
+    then: Spanned<String>,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -387,6 +414,21 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         .as_ref()
         .map(|p| second_person(&v, &p.get_ref().approves))
         .transpose()?;
+    let no_approval = raw
+        .no_approval
+        .as_ref()
+        .map(|n| no_approval(&v, n.get_ref()))
+        .transpose()?;
+    if let (Some(SecondPerson::Never), None, Some(p)) =
+        (&second_person, &no_approval, &raw.second_person)
+    {
+        return Err(v.error(
+            Some(p.span().start),
+            "the second person never approves, so say what the commander does: add \
+             [no_approval] with waits = \"5s\" and then = \"self-approve\" (with a reason) or \
+             \"abort\"",
+        ));
+    }
     let expect = expectation(&v, &raw.expect)?;
     Ok(Scenario {
         id: id.to_owned(),
@@ -398,6 +440,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         faults,
         twists,
         second_person,
+        no_approval,
         expect,
         origin: origin.to_owned(),
     })
@@ -442,6 +485,34 @@ fn second_person(v: &Validator<'_>, text: &Spanned<String>) -> Result<SecondPers
             ),
         )),
     }
+}
+
+fn no_approval(v: &Validator<'_>, raw: &RawNoApproval) -> Result<NoApproval, ScenarioError> {
+    let waits = v.duration(&raw.waits, "waits")?;
+    let reason = raw.reason.as_deref().map(str::trim).unwrap_or_default();
+    let then = match raw.then.get_ref().trim() {
+        "self-approve" if reason.is_empty() => {
+            return Err(v.error(
+                Some(raw.then.span().start),
+                "a self-approval needs the commander's reason: add reason = \"…\" (it goes into \
+                 the audit log, the issue and the review)",
+            ));
+        }
+        "self-approve" => CommanderDecision::SelfApprove {
+            reason: reason.to_owned(),
+        },
+        "abort" => CommanderDecision::Abort,
+        other => {
+            return Err(v.error(
+                Some(raw.then.span().start),
+                format!(
+                    "then = `{}` is not understood; write \"self-approve\" or \"abort\"",
+                    crate::text::sanitize_line(other)
+                ),
+            ));
+        }
+    };
+    Ok(NoApproval { waits, then })
 }
 
 fn expectation(v: &Validator<'_>, raw: &Spanned<RawExpect>) -> Result<Expectation, ScenarioError> {

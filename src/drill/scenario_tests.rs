@@ -24,12 +24,15 @@ fn every_built_in_scenario_validates_and_ids_are_unique() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), scenarios.len());
-    let approval: Vec<&str> = scenarios
-        .iter()
-        .filter(|s| s.needs_approval_support())
-        .map(|s| s.id.as_str())
-        .collect();
-    assert_eq!(approval, ["approval-never"]);
+    let never = scenarios.iter().find(|s| s.id == "approval-never").unwrap();
+    assert_eq!(never.second_person, Some(SecondPerson::Never));
+    assert!(matches!(
+        never.no_approval,
+        Some(NoApproval {
+            then: CommanderDecision::SelfApprove { .. },
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -49,6 +52,19 @@ fn a_scenario_reads_its_situation_faults_twists_and_expectation() {
     assert_eq!(
         s.second_person,
         Some(SecondPerson::ApprovesAfter(Duration::from_secs(30)))
+    );
+    assert_eq!(s.no_approval, None);
+    let aborting = parse(
+        &format!("{text}\n[no_approval]\nwaits = \"10s\"\nthen = \"abort\"\n"),
+        "drills/x.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        aborting.no_approval,
+        Some(NoApproval {
+            waits: Duration::from_secs(10),
+            then: CommanderDecision::Abort
+        })
     );
 }
 
@@ -76,6 +92,21 @@ fn validation_errors_name_the_file_the_line_and_the_fix() {
             format!("{GOOD}\n[second_person]\napproves = \"maybe\"\n"),
             13,
             "\"never\" or \"after 30s\"",
+        ),
+        (
+            format!("{GOOD}\n[second_person]\napproves = \"never\"\n"),
+            12,
+            "say what the commander does",
+        ),
+        (
+            format!("{GOOD}\n[no_approval]\nwaits = \"5s\"\nthen = \"self-approve\"\n"),
+            14,
+            "needs the commander's reason",
+        ),
+        (
+            format!("{GOOD}\n[no_approval]\nwaits = \"5s\"\nthen = \"panic\"\n"),
+            14,
+            "\"self-approve\" or \"abort\"",
         ),
         (
             GOOD.replace("\"passed\"", "\"refused\""),

@@ -260,7 +260,8 @@ impl Scorecard {
     }
 }
 
-fn pace_word(pace: Pace) -> &'static str {
+/// A pace in the scorecard's words.
+pub fn pace_word(pace: Pace) -> &'static str {
     match pace {
         Pace::OnTime => "on time",
         Pace::Amber => "late (amber)",

@@ -380,6 +380,17 @@ pub fn github_forge(
     token: Secret,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn Forge>, crate::forge::github::ForgeError> {
+    github_forge_observed(api_url, token, clock, None)
+}
+
+/// [`github_forge`], telling `observer` of every request it sends (a drill against a
+/// shared sandbox counts its own requests this way).
+pub fn github_forge_observed(
+    api_url: &str,
+    token: Secret,
+    clock: Arc<dyn Clock>,
+    observer: Option<crate::forge::github::RequestObserver>,
+) -> Result<Arc<dyn Forge>, crate::forge::github::ForgeError> {
     use crate::forge::github::ClientOptions;
     use crate::forge::github_forge::{GitHubForge, GitHubForgeOptions};
     let loopback = url::Url::parse(api_url)
@@ -397,6 +408,7 @@ pub fn github_forge(
     options.clock = clock.clone();
     let client_options = ClientOptions {
         clock,
+        observer,
         ..ClientOptions::default()
     };
     Ok(Arc::new(GitHubForge::connect(

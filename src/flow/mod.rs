@@ -36,7 +36,9 @@ pub use approval::{
 pub use binding::{
     ForgeConnector, connect_forge, forge_for, incident_named, normalised, read_ledger, same_forge,
 };
-pub use context::{Flow, FlowOptions, FlowSetup, FlowSleeper, github_forge, is_in_progress};
+pub use context::{
+    Flow, FlowOptions, FlowSetup, FlowSleeper, github_forge, github_forge_observed, is_in_progress,
+};
 pub use declare::Declaration;
 pub use error::FlowError;
 pub use ledger::{ChainState, LedgerView, UnreadableIncident};

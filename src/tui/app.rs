@@ -6,8 +6,8 @@ use super::review_form::ReviewEditor;
 use super::theme::Theme;
 use super::timeline::TimelineState;
 use super::view::{
-    ChecklistView, HomeView, PlanView, PushView, RemoteLines, RestoreView, WindowConfirm,
-    WindowResult,
+    ChecklistView, DrillPicker, HomeView, PlanView, PushView, RemoteLines, RestoreView,
+    WindowConfirm, WindowResult,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -21,6 +21,10 @@ pub enum Screen {
     Review,
     /// The drill history charts.
     DrillHistory,
+    /// Picking a drill scenario (`d`).
+    DrillPicker,
+    /// The scorecard at the end of a drill.
+    DrillScorecard,
 }
 
 /// A modal layer over the screen.
@@ -117,6 +121,11 @@ pub struct App {
     pub quit_after_restore: bool,
     /// How much one extension adds (clipped to the cap).
     pub extend_step: Duration,
+    /// The drill scenarios `d` offers.
+    pub drill_picker: DrillPicker,
+    /// The drill whose scorecard was asked for, and the scorecard once it came.
+    pub scored_drill: Option<String>,
+    pub drill_score: Option<Box<crate::drill::DrillScore>>,
 }
 
 impl App {
@@ -148,6 +157,9 @@ impl App {
             status: None,
             quit_after_restore: false,
             extend_step: Duration::minutes(15),
+            drill_picker: DrillPicker::default(),
+            scored_drill: None,
+            drill_score: None,
         }
     }
 

@@ -9,8 +9,14 @@ use chrono::Duration;
 pub enum Command {
     /// Declare an incident (answer: `IncidentOpened`).
     Declare(DeclareRequest),
-    /// Prepare a drill scenario and sandbox (answer: `DrillReady`).
-    StartDrill,
+    /// List the drill scenarios with the team's times for each (answer:
+    /// `ScenariosListed`).
+    ListScenarios,
+    /// Prepare a drill of scenario `scenario`: its sandbox, faults and twists (answer:
+    /// `DrillReady`).
+    StartDrill { scenario: String },
+    /// Score the drill `incident` now that it has ended (answer: `DrillScored`).
+    ScoreDrill { incident: String },
     /// Load an existing incident's checklist (answer: `IncidentOpened`).
     OpenIncident { incident: String },
     /// Record a manual step as done (answer: `StepCompleted` + `IncidentChanged`).

@@ -44,6 +44,8 @@ pub enum Action {
     Submit,
     /// Quit and let the watchdog restore at the deadline.
     LeaveToWatchdog,
+    /// End the drill on screen now and show its scorecard.
+    EndDrill,
 }
 
 /// A key and its modifiers.
@@ -150,10 +152,14 @@ pub enum Scope {
     Help,
     /// The drill history charts.
     DrillHistory,
+    /// Picking a drill scenario.
+    DrillPicker,
+    /// A drill's scorecard.
+    DrillScorecard,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 14] = [
         Scope::Home,
         Scope::Declare,
         Scope::Checklist,
@@ -166,6 +172,8 @@ impl Scope {
         Scope::DrillQuitDialog,
         Scope::Help,
         Scope::DrillHistory,
+        Scope::DrillPicker,
+        Scope::DrillScorecard,
     ];
 }
 
@@ -245,7 +253,7 @@ const DECLARE: [Binding; 4] = [
     bind(Key::plain(K::Esc), A::Back, "cancel", Some("cancel")),
 ];
 
-const CHECKLIST: [Binding; 2] = [
+const CHECKLIST: [Binding; 3] = [
     bind(
         Key::plain(K::Enter),
         A::Perform,
@@ -253,6 +261,12 @@ const CHECKLIST: [Binding; 2] = [
         Some("perform step"),
     ),
     bind(Key::plain(K::Tab), A::NextPane, "details / output", None),
+    bind(
+        Key::ch('e'),
+        A::EndDrill,
+        "end the drill: its scorecard (drills only)",
+        None,
+    ),
 ];
 
 const TIMELINE: [Binding; 7] = [
@@ -353,6 +367,36 @@ const DRILL_HISTORY: [Binding; 2] = [
     bind(Key::ch('?'), A::Help, "keys of this screen", Some("help")),
 ];
 
+/// The drill picker: choose a scenario to rehearse.
+const DRILL_PICKER: [Binding; 3] = [
+    bind(
+        Key::plain(K::Enter),
+        A::Perform,
+        "drill the selected scenario",
+        Some("drill it"),
+    ),
+    bind(Key::plain(K::Esc), A::Back, "back", Some("back")),
+    bind(Key::ch('?'), A::Help, "keys of this screen", Some("help")),
+];
+
+/// A drill's scorecard: read it, then the history or back to the checklist.
+const DRILL_SCORECARD: [Binding; 4] = [
+    bind(
+        Key::ch('h'),
+        A::DrillHistory,
+        "drill history charts",
+        Some("history"),
+    ),
+    bind(
+        Key::plain(K::Esc),
+        A::Back,
+        "back to the checklist",
+        Some("back"),
+    ),
+    bind(Key::ch('?'), A::Help, "keys of this screen", Some("help")),
+    bind(Key::ch('q'), A::Quit, "quit", Some("quit")),
+];
+
 const HELP: [Binding; 2] = [
     bind(Key::plain(K::Esc), A::Back, "close help", Some("close")),
     bind(Key::ch('?'), A::Help, "close help", None),
@@ -373,6 +417,8 @@ pub fn bindings(scope: Scope) -> Vec<Binding> {
         Scope::DrillQuitDialog => &[&DRILL_QUIT],
         Scope::Help => &[&HELP],
         Scope::DrillHistory => &[&DRILL_HISTORY],
+        Scope::DrillPicker => &[&DRILL_PICKER, &MOVE],
+        Scope::DrillScorecard => &[&DRILL_SCORECARD],
     };
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }

@@ -18,6 +18,8 @@ fn title(scope: Scope) -> &'static str {
         Scope::DrillQuitDialog => "Quit a drill with the glass open",
         Scope::Help => "Help overlay",
         Scope::DrillHistory => "Drill history",
+        Scope::DrillPicker => "Drill picker (`d`)",
+        Scope::DrillScorecard => "Drill scorecard",
     }
 }
 

@@ -34,6 +34,8 @@ pub fn screen_scope(app: &App) -> Scope {
         Screen::Timeline => Scope::Timeline,
         Screen::Review => Scope::Review,
         Screen::DrillHistory => Scope::DrillHistory,
+        Screen::DrillPicker => Scope::DrillPicker,
+        Screen::DrillScorecard => Scope::DrillScorecard,
     }
 }
 
@@ -65,7 +67,12 @@ pub fn on_key(app: &mut App, event: KeyEvent) -> Vec<Command> {
         Scope::Declare => on_declare(app, action, event),
         Scope::TimelineFilter => on_filter(app, action, event),
         Scope::Review => on_review(app, action, event),
-        Scope::Home | Scope::Checklist | Scope::Timeline | Scope::DrillHistory => match action {
+        Scope::Home
+        | Scope::Checklist
+        | Scope::Timeline
+        | Scope::DrillHistory
+        | Scope::DrillPicker
+        | Scope::DrillScorecard => match action {
             Some(action) => on_screen_action(app, action),
             None => Vec::new(),
         },
@@ -89,6 +96,13 @@ fn on_screen_action(app: &mut App, action: Action) -> Vec<Command> {
                 Screen::Home => on_home(app, other),
                 Screen::Checklist => on_checklist(app, other),
                 Screen::DrillHistory => Vec::new(),
+                Screen::DrillPicker => on_drill_picker(app, other),
+                Screen::DrillScorecard => {
+                    if other == Action::DrillHistory {
+                        app.go_to(Screen::DrillHistory);
+                    }
+                    Vec::new()
+                }
                 _ => {
                     on_timeline(app, other);
                     Vec::new()
@@ -112,8 +126,8 @@ fn on_home(app: &mut App, action: Action) -> Vec<Command> {
             app.go_to(Screen::Declare);
         }
         Action::Drill => {
-            app.start_work("Starting the sandbox forge for a drill");
-            return vec![Command::StartDrill];
+            app.start_work("Reading the drill scenarios");
+            return vec![Command::ListScenarios];
         }
         Action::DrillHistory => app.go_to(Screen::DrillHistory),
         Action::Perform => {
@@ -154,8 +168,30 @@ fn on_checklist(app: &mut App, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Perform => perform_step(app, incident),
+        Action::EndDrill if app.drill_on_screen() => crate::tui::update::score_drill(app, incident),
         _ => Vec::new(),
     }
+}
+
+/// The drill picker: move through the scenarios; `Enter` starts the one selected.
+fn on_drill_picker(app: &mut App, action: Action) -> Vec<Command> {
+    let picker = &mut app.drill_picker;
+    let last = picker.choices.len().saturating_sub(1);
+    match action {
+        Action::Up => picker.selected = picker.selected.saturating_sub(1),
+        Action::Down => picker.selected = (picker.selected + 1).min(last),
+        Action::Perform => {
+            if let Some(choice) = picker.choices.get(picker.selected) {
+                let scenario = choice.id.clone();
+                app.start_work(format!(
+                    "Starting the sandbox forge for the drill `{scenario}`"
+                ));
+                return vec![Command::StartDrill { scenario }];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn restore(app: &mut App, incident: String) -> Vec<Command> {

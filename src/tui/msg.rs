@@ -30,6 +30,10 @@ pub enum Msg {
     },
     /// A drill scenario is ready: open the declare form prefilled with it.
     DrillReady(DeclareDraft),
+    /// The drill scenarios to pick from, with the team's times for each.
+    ScenariosListed(super::view::DrillPicker),
+    /// The scorecard of a drill that has ended.
+    DrillScored(Box<crate::drill::DrillScore>),
     /// The incident was declared (or reopened); show its checklist.
     IncidentOpened(ChecklistView),
     /// Preflight finished; this is the relax plan activation would apply.

@@ -41,6 +41,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             if same {
                 view.advance(app.now);
                 app.checklist = Some(view);
+                return drill_ended(app);
             }
             Vec::new()
         }
@@ -53,6 +54,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.in_flight = None;
             app.declare = Some(DeclareForm::new(draft, app.validator.clone()));
             app.go_to(Screen::Declare);
+            Vec::new()
+        }
+        Msg::ScenariosListed(picker) => {
+            app.in_flight = None;
+            for problem in &picker.problems {
+                app.warn(format!("Scenario not loaded: {}", sanitize_line(problem)));
+            }
+            app.drill_picker = picker;
+            app.go_to(Screen::DrillPicker);
+            Vec::new()
+        }
+        Msg::DrillScored(score) => {
+            app.in_flight = None;
+            app.drill_score = Some(score);
+            app.go_to(Screen::DrillScorecard);
             Vec::new()
         }
         Msg::IncidentOpened(mut view) => {
@@ -226,6 +242,29 @@ fn on_window_done(app: &mut App, mut result: WindowResult) {
     }
     app.checklist_pane = ChecklistPane::Output;
     app.output = Some(Output::Window(result));
+}
+
+/// A drill whose checklist has no step left has ended: ask for its scorecard, once.
+pub fn drill_ended(app: &mut App) -> Vec<Command> {
+    let Some(view) = &app.checklist else {
+        return Vec::new();
+    };
+    let incident = &view.incident;
+    if !incident.drill
+        || view.progress.current.is_some()
+        || app.scored_drill.as_deref() == Some(incident.id.as_str())
+    {
+        return Vec::new();
+    }
+    let incident = incident.id.clone();
+    score_drill(app, incident)
+}
+
+/// Asks for the scorecard of drill `incident`.
+pub fn score_drill(app: &mut App, incident: String) -> Vec<Command> {
+    app.scored_drill = Some(incident.clone());
+    app.start_work("Scoring the drill");
+    vec![Command::ScoreDrill { incident }]
 }
 
 /// Opens an empty review form for `incident` until its saved draft (if any) arrives.

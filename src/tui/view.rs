@@ -39,6 +39,28 @@ pub struct DrillHistoryView {
     pub advice: Vec<String>,
 }
 
+/// One scenario in the drill picker (`d`), with the team's times for it from the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioChoice {
+    pub id: String,
+    pub title: String,
+    /// What the commander is told before the drill starts.
+    pub story: String,
+    /// Earlier runs of it: how many, the best total and the last.
+    pub runs: usize,
+    pub best_seconds: Option<f64>,
+    pub last_seconds: Option<f64>,
+}
+
+/// The drill picker: the scenarios, the one selected, and team scenario files that did
+/// not load (with why).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DrillPicker {
+    pub choices: Vec<ScenarioChoice>,
+    pub selected: usize,
+    pub problems: Vec<String>,
+}
+
 /// One open incident on the home screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentRow {

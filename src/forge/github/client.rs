@@ -34,6 +34,19 @@ pub fn user_agent() -> String {
     format!("breakglass/{}", env!("CARGO_PKG_VERSION"))
 }
 
+/// One request the client sent and the status the forge answered, for a caller that
+/// counts its own traffic (a drill against a shared sandbox, whose log is not its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    pub method: &'static str,
+    /// The path and query, relative to the API base.
+    pub path: String,
+    pub status: u16,
+}
+
+/// Told of every answered attempt (retries included); must not block.
+pub type RequestObserver = Arc<dyn Fn(&SentRequest) + Send + Sync>;
+
 /// How the client behaves; the defaults suit github.com.
 #[derive(Clone)]
 pub struct ClientOptions {
@@ -44,6 +57,8 @@ pub struct ClientOptions {
     pub sleeper: Arc<dyn Sleeper>,
     /// Reads "now" to turn `x-ratelimit-reset` into a wait.
     pub clock: Arc<dyn Clock>,
+    /// Told of every answered request; `None`: nobody counts.
+    pub observer: Option<RequestObserver>,
 }
 
 impl Default for ClientOptions {
@@ -53,6 +68,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             sleeper: Arc::new(TokioSleeper),
             clock: Arc::new(SystemClock),
+            observer: None,
         }
     }
 }
@@ -348,6 +364,13 @@ impl GitHubClient {
         let (status, headers, text) = tokio::time::timeout(self.options.timeout, attempt)
             .await
             .map_err(|_| NoAnswer::Timeout)??;
+        if let Some(observer) = &self.options.observer {
+            observer(&SentRequest {
+                method: request.method.as_str(),
+                path: request.path_and_query(),
+                status,
+            });
+        }
         let json = if text.trim().is_empty() {
             Value::Null
         } else {

@@ -28,7 +28,9 @@ pub use classify::{
     Decision, GiveUp, ResponseClass, RetryBudget, RetryPolicy, classify, decide,
     decide_without_answer,
 };
-pub use client::{API_VERSION, ClientOptions, GitHubClient, user_agent};
+pub use client::{
+    API_VERSION, ClientOptions, GitHubClient, RequestObserver, SentRequest, user_agent,
+};
 pub use error::{ForgeError, sanitize_server_text};
 pub use error_map::error_for;
 pub use identity::AuthenticatedUser;

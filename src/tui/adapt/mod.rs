@@ -6,11 +6,13 @@
 //! Untrusted text (reasons, remote lines, error bodies) is sanitised here or at render.
 
 mod checklist;
+mod drill;
 mod home;
 mod report;
 mod timeline;
 
 pub use checklist::{checklist_view, window_banner};
+pub use drill::scenario_choices;
 pub use home::{RECENT_DRILLS, drill_row, home_view, phase_words};
 pub use report::{
     commit_rows, plan_view, push_view, remote_lines, restore_view, trailer_lines, window_confirm,

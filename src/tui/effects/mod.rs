@@ -32,7 +32,6 @@ use review::DraftWriter;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How often the audit log's length and modification time are looked at.
@@ -57,8 +56,12 @@ struct Shared {
     runbook: Runbook,
     clock: Arc<dyn Clock>,
     real: RealForge,
-    drill: OnceCell<Arc<DrillSession>>,
+    /// The drills started in this TUI, oldest first; the last is the one a drill
+    /// declaration goes to.
+    drills: Mutex<Vec<Arc<DrillSession>>>,
     drill_setup: RehearsalSetup,
+    /// Where the team's own drill scenarios are (`drills/` in the config directory).
+    scenarios_dir: std::path::PathBuf,
     watch: Mutex<LogWatch>,
     /// The incident on screen: the one `IncidentChanged` is sent for.
     focus: Mutex<Option<String>>,
@@ -75,14 +78,16 @@ impl FlowEffects {
     pub fn new(paths: Paths, runbook: Runbook, clock: Arc<dyn Clock>, real: RealForge) -> Self {
         let watch =
             Mutex::new(LogWatch::new(paths.audit_log()).with_mirror_state(paths.state_dir.clone()));
+        let scenarios_dir = paths.config_dir.join("drills");
         FlowEffects {
             shared: Arc::new(Shared {
                 paths,
                 runbook,
                 clock,
                 real,
-                drill: OnceCell::new(),
+                drills: Mutex::new(Vec::new()),
                 drill_setup: RehearsalSetup::default(),
+                scenarios_dir,
                 watch,
                 focus: Mutex::new(None),
                 guarded: Mutex::new(HashSet::new()),
@@ -102,7 +107,16 @@ impl FlowEffects {
 
     /// A drill session already started (`breakglass drill`).
     pub fn with_drill(self, session: Arc<DrillSession>) -> Self {
-        let _ = self.shared.drill.set(session);
+        lock(&self.shared.drills).push(session);
+        self
+    }
+
+    /// Where `d`'s picker finds the team's own scenarios (default: `drills/` in the
+    /// config directory of these effects' paths).
+    pub fn with_scenarios_dir(mut self, dir: std::path::PathBuf) -> Self {
+        Arc::get_mut(&mut self.shared)
+            .expect("configured before it is shared")
+            .scenarios_dir = dir;
         self
     }
 
@@ -112,9 +126,9 @@ impl FlowEffects {
         self
     }
 
-    /// The drill session, if one was started.
-    pub fn drill_session(&self) -> Option<Arc<DrillSession>> {
-        self.shared.drill.get().cloned()
+    /// The drill sessions started, oldest first.
+    pub fn drill_sessions(&self) -> Vec<Arc<DrillSession>> {
+        lock(&self.shared.drills).clone()
     }
 }
 
@@ -169,7 +183,11 @@ fn catch_up_mirrors(shared: &Arc<Shared>) {
         .connected()
         .map(|c| c.flow.clone())
         .into_iter()
-        .chain(shared.drill.get().map(|d| d.connection.flow.clone()))
+        .chain(
+            lock(&shared.drills)
+                .iter()
+                .map(|d| d.connection.flow.clone()),
+        )
         .collect();
     if !flows.is_empty() {
         // Reading the log blocks: off the async threads.

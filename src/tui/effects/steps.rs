@@ -2,7 +2,10 @@
 //! `EffectFailed` with the flow error's guidance; nothing here renders or blocks the loop.
 
 use super::connection::Connection;
-use super::drill::DrillSession;
+use super::drill::{
+    current_drill, drill_holding, drill_step_of, list_scenarios, score_drill, start_drill,
+    start_session,
+};
 use super::failure::Failure;
 use super::outgoing::{outgoing_commits, trailers};
 use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
@@ -35,20 +38,41 @@ pub async fn perform(
     results: &UnboundedSender<Msg>,
 ) -> Vec<Msg> {
     let name = effect_name(&command);
-    match run(shared, command, results).await {
-        Ok(msgs) => msgs,
-        Err(failure) => vec![Msg::EffectFailed {
+    let failed = |failure: Failure| {
+        vec![Msg::EffectFailed {
             effect: name.to_owned(),
             error: failure.error,
             advice: failure.advice,
-        }],
+        }]
+    };
+    let drill_step = drill_step_of(shared, &command);
+    if let Some((session, step)) = &drill_step {
+        let started = match &command {
+            // Confirmed: the window's faults were armed as it was prepared.
+            Command::RunWindow(_) => session.push_starts(),
+            _ => session.step_starts(step),
+        };
+        if let Err(failure) = started {
+            return failed(failure);
+        }
+    }
+    match run(shared, command, results).await {
+        Ok(msgs) => msgs,
+        Err(failure) => {
+            if let Some((session, step)) = drill_step {
+                session.step_failed(step, &format!("{} — {}", failure.error, failure.advice));
+            }
+            failed(failure)
+        }
     }
 }
 
 pub(super) fn effect_name(command: &Command) -> &'static str {
     match command {
         Command::Declare(_) => "Declare",
-        Command::StartDrill => "Start drill",
+        Command::ListScenarios => "List drill scenarios",
+        Command::StartDrill { .. } => "Start drill",
+        Command::ScoreDrill { .. } => "Score the drill",
         Command::OpenIncident { .. } => "Open incident",
         Command::CompleteStep { .. } => "Tick step",
         Command::Preflight { .. } => "Preflight",
@@ -78,10 +102,14 @@ async fn run(
 ) -> Result<Vec<Msg>, Failure> {
     match command {
         Command::Declare(request) => declare(shared, request).await,
-        Command::StartDrill => {
-            let session = drill_session(shared).await?;
+        Command::ListScenarios => Ok(vec![Msg::ScenariosListed(list_scenarios(shared).await)]),
+        Command::StartDrill { scenario } => {
+            let session = start_drill(shared, &scenario).await?;
             Ok(vec![Msg::DrillReady(session.draft.clone())])
         }
+        Command::ScoreDrill { incident } => Ok(vec![Msg::DrillScored(Box::new(
+            score_drill(shared, &incident).await?,
+        ))]),
         Command::OpenIncident { incident } => {
             let view = {
                 let path = shared.paths.audit_log();
@@ -277,7 +305,10 @@ async fn declare(shared: &Arc<Shared>, request: DeclareRequest) -> Result<Vec<Ms
         remote_url: None,
     };
     let incident = if request.drill {
-        let session = drill_session(shared).await?;
+        let session = match current_drill(shared) {
+            Some(session) => session,
+            None => start_session(shared, &shared.drill_setup).await?,
+        };
         session.rehearsal().declare(declaration).await?
     } else {
         let connection = shared.real.connect(&shared.paths, &shared.clock).await?;
@@ -370,25 +401,10 @@ async fn save_draft(
     }
 }
 
-/// The drill session, started now if this is the first drill.
-async fn drill_session(shared: &Arc<Shared>) -> Result<Arc<DrillSession>, Failure> {
-    shared
-        .drill
-        .get_or_try_init(|| async {
-            DrillSession::start(&shared.paths, &shared.drill_setup, shared.clock.clone())
-                .await
-                .map(Arc::new)
-        })
-        .await
-        .cloned()
-}
-
 /// The flow that acts on `incident`: the drill's for an incident declared against this
 /// session's sandbox, else the operator's forge (connected now if needed).
 async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connection, Failure> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(incident)
-    {
+    if let Some(session) = drill_holding(shared, incident) {
         return Ok(session.connection.clone());
     }
     let folded = {
@@ -412,9 +428,7 @@ async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connecti
 
 /// The connection for `incident` if it exists already (never connects).
 fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connection, ()> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(incident)
-    {
+    if let Some(session) = drill_holding(shared, incident) {
         return Ok(session.connection.clone());
     }
     shared.real.connected().cloned().ok_or(())
@@ -423,9 +437,7 @@ fn connection_if_ready(shared: &Arc<Shared>, incident: &str) -> Result<Connectio
 /// The connection the deadline guard of `incident` restores through, if one is made: the
 /// drill's, or the one to the forge the incident was declared on (never another forge's).
 fn guard_connection(shared: &Arc<Shared>, incident: &Incident) -> Option<Connection> {
-    if let Some(session) = shared.drill.get()
-        && session.holds(&incident.id)
-    {
+    if let Some(session) = drill_holding(shared, &incident.id) {
         return Some(session.connection.clone());
     }
     shared.real.connected_for(incident)

@@ -111,3 +111,30 @@ fn an_empty_history_says_how_to_start_one() {
     press(&mut app, 'h');
     snap("drill_history_empty", &mut app);
 }
+
+#[test]
+fn each_step_name_stays_under_its_own_bars_on_a_narrow_terminal() {
+    let mut app = app_at(at(10, 0, 0));
+    app.home.history = history();
+    press(&mut app, 'h');
+    for (w, h) in [(80, 24), (60, 20)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|frame| render(&app, frame)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let rows: Vec<String> = (0..h)
+            .map(|y| (0..w).map(|x| buffer[(x, y)].symbol()).collect())
+            .collect();
+        let labels = rows
+            .iter()
+            .find(|r| r.contains("declar"))
+            .unwrap_or_else(|| panic!("no step names at {w}x{h}:\n{}", rows.join("\n")));
+        let words: Vec<&str> = labels.trim_matches('│').split_whitespace().collect();
+        // Five steps, five separate names: none runs into the next.
+        assert_eq!(words.len(), 5, "{w}x{h}: {labels:?}");
+        assert!(
+            words[1].starts_with("pre") && words[1].ends_with('!'),
+            "the late step is marked: {labels:?}"
+        );
+        assert!(words[2].starts_with("appr"), "{labels:?}");
+    }
+}

@@ -7,6 +7,7 @@ use crate::tui::command::Command;
 use crate::tui::declare::DeclareDraft;
 use crate::tui::event_loop::{Effects, NotWired, drive};
 use crate::tui::msg::Msg;
+use crate::tui::view::{DrillPicker, ScenarioChoice};
 use crate::tui::{App, Screen, Theme};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
@@ -15,7 +16,8 @@ use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Answers `StartDrill` with a prefilled draft and records every command it receives.
+/// Answers `ListScenarios` with one scenario and `StartDrill` with a prefilled draft, and
+/// records every command it receives.
 #[derive(Default)]
 struct DrillOnly {
     seen: Vec<Command>,
@@ -23,12 +25,28 @@ struct DrillOnly {
 
 impl Effects for DrillOnly {
     fn perform(&mut self, command: Command, results: UnboundedSender<Msg>) {
-        if command == Command::StartDrill {
-            let _ = results.send(Msg::DrillReady(DeclareDraft {
-                repository: "acme/api".into(),
-                drill: true,
-                ..DeclareDraft::default()
-            }));
+        match &command {
+            Command::ListScenarios => {
+                let _ = results.send(Msg::ScenariosListed(DrillPicker {
+                    choices: vec![ScenarioChoice {
+                        id: "clean-run".into(),
+                        title: "Clean run".into(),
+                        story: "Checkout returns 500".into(),
+                        runs: 0,
+                        best_seconds: None,
+                        last_seconds: None,
+                    }],
+                    ..DrillPicker::default()
+                }));
+            }
+            Command::StartDrill { .. } => {
+                let _ = results.send(Msg::DrillReady(DeclareDraft {
+                    repository: "acme/api".into(),
+                    drill: true,
+                    ..DeclareDraft::default()
+                }));
+            }
+            _ => {}
         }
         self.seen.push(command);
     }
@@ -49,7 +67,13 @@ async fn the_loop_sends_commands_to_effects_applies_results_and_stops_on_quit() 
     let mut app = App::new(at(8, 0, 0), Theme::colored());
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut effects = DrillOnly::default();
-    let input = keys(&[KeyCode::Char('d'), KeyCode::Esc, KeyCode::Char('q')]);
+    let input = keys(&[
+        KeyCode::Char('d'),
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Esc,
+        KeyCode::Char('q'),
+    ]);
     drive(
         &mut terminal,
         &mut app,
@@ -61,7 +85,12 @@ async fn the_loop_sends_commands_to_effects_applies_results_and_stops_on_quit() 
     .unwrap();
     assert_eq!(
         effects.seen,
-        vec![Command::StartDrill],
+        vec![
+            Command::ListScenarios,
+            Command::StartDrill {
+                scenario: "clean-run".into()
+            }
+        ],
         "Quit stays in the loop"
     );
     assert_eq!(
@@ -72,7 +101,7 @@ async fn the_loop_sends_commands_to_effects_applies_results_and_stops_on_quit() 
     assert_eq!(
         app.screen,
         Screen::Home,
-        "DrillReady opened the form, Esc left it"
+        "the picker, then DrillReady opened the form; Esc twice left both"
     );
     assert!(app.declare.is_none());
 }
@@ -98,7 +127,7 @@ async fn not_wired_effects_say_so_on_screen() {
     assert!(
         status
             .text
-            .contains("StartDrill failed: the flow is not wired"),
+            .contains("ListScenarios failed: the flow is not wired"),
         "{}",
         status.text
     );

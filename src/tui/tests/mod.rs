@@ -3,6 +3,7 @@
 
 mod checklist_tests;
 mod drill_history_tests;
+mod drill_picker_tests;
 mod drill_walk;
 mod fixtures;
 mod loop_tests;

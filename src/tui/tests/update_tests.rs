@@ -37,7 +37,7 @@ fn home_keys_move_declare_drill_open_and_quit() {
             incident: "INC-42".into()
         }]
     );
-    assert_eq!(update(&mut app, ch('d')), vec![Command::StartDrill]);
+    assert_eq!(update(&mut app, ch('d')), vec![Command::ListScenarios]);
     assert!(app.in_flight.is_some());
     update(&mut app, ch('n'));
     assert_eq!(app.screen, Screen::Declare);

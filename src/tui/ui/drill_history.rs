@@ -11,6 +11,7 @@
 //! └──────────────────────────────────────────────────────────────────────┘
 //! ```
 
+use super::truncate_to_width;
 use crate::incident::Pace;
 use crate::tui::theme::Theme;
 use crate::tui::view::DrillHistoryView;
@@ -22,6 +23,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType, Paragraph, Wrap,
 };
+use unicode_width::UnicodeWidthStr;
 
 /// Draws the drill history of `view`.
 pub fn render_drill_history(frame: &mut Frame, area: Rect, view: &DrillHistoryView, theme: &Theme) {
@@ -123,13 +125,22 @@ fn render_runs(
     frame.render_widget(chart, area);
 }
 
-/// One group per step: its median and its target, the median coloured by its pace.
+/// The widest bar; narrower when the steps would not fit the width.
+const BAR_WIDTH: u16 = 5;
+const GROUP_GAP: u16 = 2;
+
+/// One group per step: its median and its target, the median coloured by its pace. Bars
+/// narrow to fit every step in `area`, and each step's name is cut to its group's width
+/// (a late step's name takes its pace colour and a `!` when " late" does not fit), so no
+/// label runs into its neighbour's on a narrow terminal.
 fn render_steps(frame: &mut Frame, area: Rect, view: &DrillHistoryView, theme: &Theme) {
+    let bar_width = bar_width(area.width.saturating_sub(2), view.trends.len());
+    let group_width = usize::from(bar_width * 2);
     let mut chart = BarChart::default()
         .block(Block::bordered().title("Each step's median (m) against its target (t), seconds"))
-        .bar_width(5)
+        .bar_width(bar_width)
         .bar_gap(0)
-        .group_gap(2);
+        .group_gap(GROUP_GAP);
     for trend in &view.trends {
         let pace_style: Style = theme.pace(trend.pace);
         let median = Bar::default()
@@ -142,15 +153,34 @@ fn render_steps(frame: &mut Frame, area: Rect, view: &DrillHistoryView, theme: &
             .text_value(format!("{:.0}", trend.target_seconds))
             .label(Line::from("t"))
             .style(theme.dim());
-        let mut label = vec![Span::raw(trend.id.clone())];
-        if trend.pace != Pace::OnTime {
-            label.push(Span::styled(" late", pace_style));
-        }
         chart = chart.data(
             BarGroup::default()
-                .label(Line::from(label))
+                .label(step_label(&trend.id, trend.pace, group_width, pace_style))
                 .bars(&[median, target]),
         );
     }
     frame.render_widget(chart, area);
+}
+
+/// The widest bars (at most [`BAR_WIDTH`]) that fit `steps` groups of two into `width`.
+fn bar_width(width: u16, steps: usize) -> u16 {
+    let steps = u16::try_from(steps.max(1)).unwrap_or(u16::MAX);
+    let gaps = GROUP_GAP.saturating_mul(steps - 1);
+    (width.saturating_sub(gaps) / steps.saturating_mul(2)).clamp(1, BAR_WIDTH)
+}
+
+/// A step's name under its bars, at most `width` columns.
+fn step_label(id: &str, pace: Pace, width: usize, late_style: Style) -> Line<'static> {
+    if pace == Pace::OnTime {
+        return Line::from(truncate_to_width(id, width));
+    }
+    let named = format!("{id} late");
+    if named.width() <= width {
+        return Line::from(vec![
+            Span::raw(id.to_owned()),
+            Span::styled(" late", late_style),
+        ]);
+    }
+    let cut = truncate_to_width(id, width.saturating_sub(1));
+    Line::styled(format!("{cut}!"), late_style)
 }

@@ -145,6 +145,8 @@ fn screen_name(screen: Screen) -> &'static str {
         Screen::Timeline => "Audit timeline",
         Screen::Review => "Review",
         Screen::DrillHistory => "Drill history",
+        Screen::DrillPicker => "Drill scenarios",
+        Screen::DrillScorecard => "Drill scorecard",
     }
 }
 

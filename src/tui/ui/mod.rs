@@ -19,6 +19,8 @@ mod checklist;
 mod chrome;
 mod declare;
 mod drill_history;
+mod drill_picker;
+mod drill_scorecard;
 mod header;
 mod home;
 mod overlay;
@@ -30,6 +32,8 @@ pub use checklist::render_checklist;
 pub use chrome::{render_footer, render_status};
 pub use declare::render_declare;
 pub use drill_history::render_drill_history;
+pub use drill_picker::render_drill_picker;
+pub use drill_scorecard::render_drill_scorecard;
 pub use header::render_header;
 pub use home::render_home;
 pub use overlay::render_overlay;
@@ -63,6 +67,10 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Timeline => render_timeline(frame, body, app),
         Screen::Review => render_review(frame, body, app),
         Screen::DrillHistory => render_drill_history(frame, body, &app.home.history, &app.theme),
+        Screen::DrillPicker => render_drill_picker(frame, body, &app.drill_picker, &app.theme),
+        Screen::DrillScorecard => {
+            render_drill_scorecard(frame, body, app.drill_score.as_deref(), &app.theme);
+        }
     }
     render_status(frame, status, app);
     render_footer(frame, footer, app);
