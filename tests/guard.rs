@@ -418,3 +418,88 @@ async fn the_sandbox_lists_an_organisations_repositories_as_github_does() {
     .await;
     assert_eq!(bad.status, 422);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_restores_over_drift_and_reports_it_and_so_does_the_commander() {
+    let world = World::start().await;
+    let snapshot = world.protection().unwrap();
+    let lease = open_and_abandon(&world, "INC-D", "3s").await;
+    // Someone changes protection by hand while the glass is open.
+    world.sandbox.apply_drift(&world.repo, "main").unwrap();
+    wait_past(&lease, chrono::Duration::seconds(1)).await;
+
+    let home = guard_home(&world);
+    let args = ["--repo", "acme/api", "--grace", "1s", "--once", "--json"];
+    let out = run_guard(&world, home.path(), "owner", &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let said = actions(&out);
+    assert_eq!(said[0]["action"], "restored", "{said:?}");
+    let drift = said[0]["drift"].as_array().expect("the drift is reported");
+    assert_eq!(drift.len(), 1, "{said:?}");
+    assert_eq!(
+        drift[0]["path"],
+        "classic.required_pull_request_reviews.required_approving_review_count"
+    );
+    assert!(said[0]["message"].as_str().unwrap().contains("DRIFT"));
+    assert_eq!(world.protection().unwrap(), snapshot, "the snapshot wins");
+    let (_, comments) = issue_of(&world, "INC-D").await;
+    let note = breakglass::mirror::restored_by_guard(&comments, "INC-D", 1).unwrap();
+    assert_eq!(note.drift.as_array().map(Vec::len), Some(1));
+
+    // The commander's log takes the guard's drift too: restored with drift needs a look.
+    let status = world.bg(&["status"]).await;
+    assert_eq!(status.status.code(), Some(3), "{}", text_of(&status));
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        stdout.contains("NEEDS ATTENTION: INC-D is drift"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("restored by guard owner"), "{stdout}");
+    let kinds = world.events("INC-D");
+    assert!(
+        kinds.ends_with(&[
+            "restore_intended".to_owned(),
+            "drift_detected".to_owned(),
+            "drift_decided".to_owned(),
+            "restored".to_owned()
+        ]),
+        "{kinds:?}"
+    );
+    world.assert_chain_verifies().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commanders_watchdog_waking_after_the_guard_records_the_guard_and_sends_nothing() {
+    let world = World::start().await;
+    let snapshot = world.protection().unwrap();
+    let lease = open_and_abandon(&world, "INC-S", "3s").await;
+    wait_past(&lease, chrono::Duration::seconds(1)).await;
+    let home = guard_home(&world);
+    let args = ["--repo", "acme/api", "--grace", "1s", "--once"];
+    let out = run_guard(&world, home.path(), "owner", &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert_eq!(world.protection().unwrap(), snapshot);
+
+    // The laptop wakes: its watchdog finds the deadline long past.
+    world.sandbox.clear_request_log();
+    let watchdog = world.bg(&["watchdog", "--incident", "INC-S"]).await;
+    assert_eq!(watchdog.status.code(), Some(0), "{}", text_of(&watchdog));
+    let writes = world
+        .sandbox
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.contains("/protection") && r.method != "GET")
+        .count();
+    assert_eq!(writes, 0, "the watchdog re-applied nothing");
+    let records: Vec<Value> = audit_records(world.home.path())
+        .into_iter()
+        .filter(|r| r["incident"] == "INC-S" && r["kind"].as_str().unwrap().starts_with("restore"))
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0]["data"]["trigger"], "watchdog");
+    assert_eq!(
+        records[1]["data"],
+        json!({"verified": true, "by_guard": "owner"})
+    );
+    world.assert_chain_verifies().await;
+}
