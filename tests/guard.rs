@@ -503,3 +503,59 @@ async fn the_commanders_watchdog_waking_after_the_guard_records_the_guard_and_se
     );
     world.assert_chain_verifies().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_once_the_guard_runs_a_pass_per_interval_until_ctrl_c() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let world = World::start().await;
+    let snapshot = world.protection().unwrap();
+    let home = guard_home(&world);
+    let args = [
+        "--repo",
+        "acme/api",
+        "--grace",
+        "1s",
+        "--interval",
+        "1s",
+        "--json",
+    ];
+    let mut guard = guard_command(&world, home.path(), "owner", &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(guard.stdout.take().unwrap()).lines();
+    open_and_abandon(&world, "INC-L", "3s").await;
+
+    let mut seen: Vec<Value> = Vec::new();
+    let restored = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let action: Value = serde_json::from_str(&line).unwrap();
+            seen.push(action.clone());
+            if action["action"] == "restored" {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("a pass restored the lease within 30 s");
+    assert!(restored, "{seen:?}");
+    assert_eq!(world.protection().unwrap(), snapshot);
+    // Passes ran every second while the lease was open, but it was said once.
+    let waiting = seen.iter().filter(|a| a["action"] == "left_alone").count();
+    assert!(waiting <= 1, "{seen:?}");
+
+    let pid = guard.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), guard.wait())
+        .await
+        .expect("Ctrl-C ends the guard between passes")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    verify_chain(home.path()).await;
+}
