@@ -397,6 +397,30 @@ async fn the_sandbox_lists_an_organisations_repositories_as_github_does() {
         .collect();
     assert_eq!(names, ["acme/api", "acme/ops"]);
     assert!(page.header("link").unwrap().contains("rel=\"next\""));
+    // Every item carries what GitHub's published description requires
+    // (tests/fixtures/github/response-schemas.json, `repos/list-for-org`).
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/github/response-schemas.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut schema = doc["operations"]["repos/list-for-org"]["schema"].clone();
+    schema["$defs"] = doc["$defs"].clone();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&page.json())
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut thinner = page.json();
+    thinner[0].as_object_mut().unwrap().remove("node_id");
+    assert!(
+        !validator.is_valid(&thinner),
+        "the schema is really checked"
+    );
     let first = &page.json()[0];
     assert_eq!(first["permissions"]["admin"], true);
     assert_eq!(first["owner"]["type"], "Organization");
