@@ -14,6 +14,7 @@ pub mod error_chain;
 pub mod flow;
 pub mod forge;
 pub mod git;
+pub mod guard;
 pub mod incident;
 pub mod mirror;
 pub mod notify;

@@ -59,7 +59,10 @@ fn window(pushed: bool) -> Vec<E> {
     events.push(E::RestoreIntended {
         trigger: RestoreTrigger::Operator,
     });
-    events.push(E::Restored { verified: true });
+    events.push(E::Restored {
+        verified: true,
+        by_guard: None,
+    });
     events
 }
 

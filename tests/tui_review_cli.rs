@@ -65,7 +65,10 @@ fn restored_incident(id: &str) -> Vec<E> {
         E::RestoreIntended {
             trigger: RestoreTrigger::Operator,
         },
-        E::Restored { verified: true },
+        E::Restored {
+            verified: true,
+            by_guard: None,
+        },
     ]
 }
 

@@ -539,7 +539,10 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
             IncidentEvent::RestoreIntended {
                 trigger: RestoreTrigger::Watchdog,
             },
-            IncidentEvent::Restored { verified: true },
+            IncidentEvent::Restored {
+                verified: true,
+                by_guard: None,
+            },
         ],
     );
     let after = tmux.wait("the lease to go", |s| !s.contains("OPEN LEASES"));

@@ -8,6 +8,7 @@ mod audit;
 mod connect;
 mod drill;
 mod drill_history;
+mod guard;
 mod interrupt;
 mod logging;
 mod reconcile;
@@ -67,6 +68,9 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Rehearse the whole flow against a built-in sandbox forge.
     Drill(drill::DrillArgs),
+    /// Close expired leases from anywhere: find open incident issues on the forge and
+    /// restore their mirrored snapshots once past deadline plus grace, with your own token.
+    Guard(guard::GuardArgs),
     /// Guard one incident's lease from a detached process (started by `activate`).
     #[command(hide = true)]
     Watchdog(status::WatchdogArgs),
@@ -103,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Review(args) => block_on(review::run(args)),
         Command::Status(args) => block_on(status::status(args)),
         Command::Drill(args) => block_on(drill::run(args)),
+        Command::Guard(args) => block_on(guard::run(args)),
         Command::Watchdog(args) => block_on(status::watchdog(args)),
     }
 }

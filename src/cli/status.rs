@@ -63,6 +63,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 .map(|f| format!("{}: {} ({} attempts)", i.id, f.summary(), f.attempts))
         })
         .collect();
+    let by_guard = closed_by_guard(&ledger.incidents);
     if args.json {
         let view = |i: &&Incident| {
             json!({
@@ -85,6 +86,10 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "waiting_seconds": r.waiting(now).num_seconds(), "pr_url": r.pr_url,
             })).collect::<Vec<_>>(),
             "sign_off_problems": sign_off_problems,
+            "closed_by_guard": by_guard.iter().map(|(i, guard)| json!({
+                "id": i.id, "repo": i.repo, "branch": i.branch, "guard": guard,
+                "restored_at": i.restore.restored_at, "verified": i.restore.verified,
+            })).collect::<Vec<_>>(),
             "chain": ledger.chain,
         }));
     } else {
@@ -123,6 +128,9 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "NEEDS ATTENTION: {} is {} (restore failed or drift found)",
                 incident.id, incident.phase
             );
+        }
+        for (incident, guard) in &by_guard {
+            println!("{}", guard_line(incident, guard));
         }
         for line in review_lines(&reviews, now) {
             println!("{line}");
@@ -163,6 +171,36 @@ async fn check_sign_offs(flow: &Flow) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The incidents not yet closed whose latest window a `breakglass guard` closed, with
+/// the guard's login.
+fn closed_by_guard(incidents: &[Incident]) -> Vec<(&Incident, &str)> {
+    incidents
+        .iter()
+        .filter(|i| i.phase != crate::incident::Phase::Closed && !i.glass_possibly_open())
+        .filter_map(|i| i.restore.by_guard.as_deref().map(|guard| (i, guard)))
+        .collect()
+}
+
+/// "INC-7 acme/api main: restored by guard ops-bot at 02:31:05 UTC (verified by read-back)".
+fn guard_line(incident: &Incident, guard: &str) -> String {
+    let at = incident
+        .restore
+        .restored_at
+        .map(|t| format!(" at {}", t.format("%H:%M:%S UTC")))
+        .unwrap_or_default();
+    crate::text::sanitize_line(&format!(
+        "{} {} {}: restored by guard {guard}{at} (verified by read-back){}",
+        incident.id,
+        incident.repo,
+        incident.branch,
+        if incident.drift.is_empty() {
+            ""
+        } else {
+            " — DRIFT overwritten, review it"
+        }
+    ))
 }
 
 /// "REVIEW OUTSTANDING: INC-7 acme/api main, waiting 2h 5m — <PR>", oldest first.

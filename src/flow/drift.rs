@@ -108,6 +108,7 @@ impl Flow {
             held_until: Some(deadline),
             kept: None,
             writes: 0,
+            restored_by_guard: None,
         })
     }
 
@@ -148,8 +149,13 @@ impl Flow {
         )?;
         let report = self.forge.restore_keeping_theirs(snapshot, &keep).await;
         if report.verified {
-            self.recorder
-                .record(id, &IncidentEvent::Restored { verified: true })?;
+            self.recorder.record(
+                id,
+                &IncidentEvent::Restored {
+                    verified: true,
+                    by_guard: None,
+                },
+            )?;
             let mut outcome = closed_outcome(&self.recorder.load(id)?, false);
             outcome.attempts = 1;
             return Ok(outcome);
@@ -175,6 +181,7 @@ impl Flow {
             held_until: None,
             kept: Some(keep.expected),
             writes: 0,
+            restored_by_guard: None,
         })
     }
 }

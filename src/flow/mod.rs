@@ -16,6 +16,7 @@ mod declare;
 mod drift;
 mod error;
 pub mod failpoint;
+mod guarded;
 mod ledger;
 mod local;
 mod lock;
@@ -46,7 +47,7 @@ pub use lock::{IncidentLock, lock_path};
 pub use preflight::PreflightReport;
 pub use push::PushReport;
 pub use recovery::{OpenLease, RecoveryReport};
-pub use restore::RestoreOutcome;
+pub use restore::{RestoreOutcome, failure_text as restore_failure_text};
 pub use review::{
     OutstandingReview, ReviewReport, SignOffReport, awaits_review, outstanding_reviews,
 };

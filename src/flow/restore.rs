@@ -46,6 +46,9 @@ pub struct RestoreOutcome {
     pub kept: Option<Value>,
     /// The forge writes the last attempt sent (its reads not counted).
     pub writes: usize,
+    /// The `breakglass guard` login that had already closed the glass, as the incident
+    /// issue says and this restore's read-back confirmed (nothing was re-applied).
+    pub restored_by_guard: Option<String>,
 }
 
 impl RestoreOutcome {
@@ -58,6 +61,13 @@ impl RestoreOutcome {
     pub fn summary(&self) -> String {
         if self.already_closed {
             return format!("incident {}: the glass was already closed", self.incident);
+        }
+        if let Some(guard) = &self.restored_by_guard {
+            return format!(
+                "incident {}: restored by guard {guard} (the incident issue says so and the \
+                 read-back here equals the snapshot); recorded, nothing re-applied",
+                self.incident
+            );
         }
         if let Some(deadline) = self.held_until {
             return format!(
@@ -160,6 +170,9 @@ impl Flow {
         }
         let report = self.forge.restore(&snapshot, plan.as_ref()).await;
         failpoint::hit("after:forge_restore");
+        if let Some(note) = self.closed_by_guard(&incident, &report).await {
+            return self.record_guard_restore(id, run, &mut restoring, &incident, note, attempt);
+        }
         if report.drifted() {
             self.record_intent_once(id, run, &mut restoring)?;
             if incident.drift.is_empty() {
@@ -184,8 +197,13 @@ impl Flow {
         }
         if report.verified {
             self.record_intent_once(id, run, &mut restoring)?;
-            self.recorder
-                .record(id, &IncidentEvent::Restored { verified: true })?;
+            self.recorder.record(
+                id,
+                &IncidentEvent::Restored {
+                    verified: true,
+                    by_guard: None,
+                },
+            )?;
             let mut outcome = closed_outcome(&self.recorder.load(id)?, false);
             outcome.attempts = attempt;
             outcome.writes = report.steps.len();
@@ -216,6 +234,7 @@ impl Flow {
             held_until: None,
             kept: None,
             writes: report.steps.len(),
+            restored_by_guard: None,
         })
     }
 }
@@ -223,7 +242,7 @@ impl Flow {
 impl Flow {
     /// Records `restore_intended` with the run's trigger unless the log already says this
     /// run is restoring.
-    fn record_intent_once(
+    pub(super) fn record_intent_once(
         &self,
         id: &str,
         run: &mut RestoreRun,
@@ -289,6 +308,7 @@ pub(super) fn closed_outcome(incident: &Incident, already_closed: bool) -> Resto
         held_until: None,
         kept: incident.kept_state().cloned(),
         writes: 0,
+        restored_by_guard: incident.restore.by_guard.clone(),
     }
 }
 
@@ -321,7 +341,9 @@ pub(super) fn recorded_payloads(
     Ok((snapshot, plan))
 }
 
-pub(super) fn failure_text(report: &RestoreReport) -> String {
+/// One line saying why a restore did not verify: the failed reads and requests, and what
+/// still differs from the snapshot.
+pub fn failure_text(report: &RestoreReport) -> String {
     let mut parts: Vec<String> = report.errors.clone();
     parts.extend(report.failed_steps().map(|s| match &s.outcome {
         crate::forge::port::RestoreStepOutcome::Failed { error } => {
@@ -389,6 +411,7 @@ mod tests {
             held_until: None,
             kept: None,
             writes: 0,
+            restored_by_guard: None,
         }
     }
 

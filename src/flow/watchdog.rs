@@ -23,7 +23,7 @@ enum Round {
     /// The glass is closed (by someone else).
     Closed,
     /// This guard restored it, verified.
-    Restored(RestoreOutcome),
+    Restored(Box<RestoreOutcome>),
     /// This guard's attempt failed; the glass is still open.
     Failed { attempts: u32 },
     /// The lease runs for this long yet.
@@ -60,7 +60,7 @@ impl Flow {
         loop {
             let wait = match self.guard_round(id, &mut run).await {
                 Ok(Round::Closed) => return Ok(None),
-                Ok(Round::Restored(outcome)) => return Ok(Some(outcome)),
+                Ok(Round::Restored(outcome)) => return Ok(Some(*outcome)),
                 Ok(Round::Failed { attempts }) => {
                     stalls = 0;
                     self.options
@@ -103,7 +103,7 @@ impl Flow {
         Ok(if outcome.already_closed {
             Round::Closed
         } else if outcome.verified {
-            Round::Restored(outcome)
+            Round::Restored(Box::new(outcome))
         } else {
             Round::Failed {
                 attempts: outcome.attempts,

@@ -24,6 +24,9 @@ pub enum RestoreTrigger {
     Interrupt,
     /// Something failed while the glass was open (activation or push).
     Failure,
+    /// `breakglass guard`, run by someone else from anywhere, found the lease past its
+    /// deadline plus the grace on the incident issue and restored the mirrored snapshot.
+    Guard,
 }
 
 /// What the operator chose to do about drift (someone else changed protection during
@@ -209,7 +212,14 @@ pub enum IncidentEvent {
         kept: Option<Value>,
     },
     /// The snapshot is back; `verified` when the read-back matched it.
-    Restored { verified: bool },
+    Restored {
+        verified: bool,
+        /// The login of the `breakglass guard` that restored it, from the incident issue,
+        /// when a guard closed the glass before this log's own restorers did (nothing was
+        /// re-applied; this log's read-back confirmed it). Absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_guard: Option<String>,
+    },
     /// A restore attempt failed; the glass is still open.
     RestoreFailed { error: String, attempt: u32 },
     /// The retroactive review of what was pushed is open on the forge.

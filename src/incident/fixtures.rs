@@ -106,7 +106,10 @@ pub fn sample(kind: &str) -> IncidentEvent {
             choice: DriftChoice::RestoreSnapshot,
             kept: None,
         },
-        "restored" => E::Restored { verified: true },
+        "restored" => E::Restored {
+            verified: true,
+            by_guard: None,
+        },
         "restore_failed" => E::RestoreFailed {
             error: "403".into(),
             attempt: 1,

@@ -215,6 +215,7 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             // The restore this window needs has not happened yet.
             incident.restore.restored_at = None;
             incident.restore.verified = false;
+            incident.restore.by_guard = None;
             P::Activating
         }
         (E::Activated { deadline, applied }, P::Activating) => {
@@ -332,8 +333,9 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             });
             phase
         }
-        (E::Restored { verified }, P::Restoring) => {
+        (E::Restored { verified, by_guard }, P::Restoring) => {
             incident.restore.restored_at = Some(ts);
+            incident.restore.by_guard = by_guard.clone();
             if let Some(window) = incident.windows.last_mut() {
                 window.closed_at = Some(ts);
             }

@@ -120,6 +120,8 @@ pub struct RestoreHistory {
     pub restored_at: Option<DateTime<Utc>>,
     /// The read-back matched the snapshot.
     pub verified: bool,
+    /// The `breakglass guard` login that closed the latest window, when a guard did.
+    pub by_guard: Option<String>,
     /// Set from the first `restore_failed` until `restored`: the glass is still open and
     /// the restorers keep retrying.
     pub failing: Option<RestoreFailing>,

@@ -739,7 +739,13 @@ mod follow_up_windows {
             })
         ));
         let mut unverified = history_to(Phase::Restoring);
-        unverified.push(at(400, IncidentEvent::Restored { verified: false }));
+        unverified.push(at(
+            400,
+            IncidentEvent::Restored {
+                verified: false,
+                by_guard: None,
+            },
+        ));
         unverified.push(at(500, sample("activation_intended")));
         let err = fold(&unverified).unwrap_err();
         assert!(
@@ -747,4 +753,44 @@ mod follow_up_windows {
             "{err:?}"
         );
     }
+}
+
+#[test]
+fn a_guards_restore_names_the_guard_until_a_new_window_opens() {
+    let mut events = history_to(Phase::Restoring);
+    events.push(at(
+        400,
+        IncidentEvent::Restored {
+            verified: true,
+            by_guard: Some("guard-bot".into()),
+        },
+    ));
+    let incident = fold(&events).unwrap();
+    assert_eq!(incident.phase, Phase::Restored);
+    assert_eq!(incident.restore.by_guard.as_deref(), Some("guard-bot"));
+    assert!(incident.restore.verified);
+    events.push(at(500, sample("activation_intended")));
+    assert_eq!(fold(&events).unwrap().restore.by_guard, None);
+}
+
+#[test]
+fn a_restored_event_without_a_guard_reads_as_before_and_a_guards_round_trips() {
+    let old = IncidentEvent::from_parts("restored", &json!({"verified": true})).unwrap();
+    assert_eq!(
+        old,
+        IncidentEvent::Restored {
+            verified: true,
+            by_guard: None
+        }
+    );
+    assert_eq!(old.to_parts().1, json!({"verified": true}));
+    let guarded = IncidentEvent::Restored {
+        verified: true,
+        by_guard: Some("guard-bot".into()),
+    };
+    let (kind, data) = guarded.to_parts();
+    assert_eq!(data, json!({"verified": true, "by_guard": "guard-bot"}));
+    assert_eq!(IncidentEvent::from_parts(&kind, &data).unwrap(), guarded);
+    let trigger: RestoreTrigger = serde_json::from_value(json!("guard")).unwrap();
+    assert_eq!(trigger, RestoreTrigger::Guard);
 }

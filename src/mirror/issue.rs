@@ -151,7 +151,13 @@ mod tests {
         }
         let ended = |verified| {
             let mut h = history.clone();
-            h.push(at(9, IncidentEvent::Restored { verified }));
+            h.push(at(
+                9,
+                IncidentEvent::Restored {
+                    verified,
+                    by_guard: None,
+                },
+            ));
             labels_for(&fold(&h).unwrap())
         };
         assert_eq!(ended(false), [LABEL, LABEL_OPEN]);

@@ -7,7 +7,9 @@
 //! Nothing here ever blocks or fails the flow; failures are retried and reported.
 
 mod comments;
+mod guard_note;
 mod issue;
+mod lease;
 mod progress;
 mod service;
 mod status;
@@ -16,11 +18,20 @@ mod verify;
 
 pub use comments::{
     MirroredEvent, MirroredSnapshot, SNAPSHOT_FORMAT, SnapshotParseError, events_marker,
-    find_snapshot_comment, mirrored_events, parse_snapshot_comment, snapshot_marker,
+    find_snapshot_comment, mirrored_events, parse_snapshot_comment, snapshot_comment,
+    snapshot_marker,
+};
+pub use guard_note::{
+    GUARD_NOTE_FORMAT, GuardFinding, GuardNote, guard_comment, guard_marker, guard_notes,
+    restored_by_guard,
 };
 pub use issue::{
     IncidentIssue, LABEL, LABEL_DRILL, LABEL_OPEN, find, issue_marker, issue_title, labels_for,
     mirror_repo, open_or_find,
+};
+pub use lease::{
+    LEASE_FORMAT, LeaseParseError, MirroredLease, lease_line, mirrored_lease, parse_lease,
+    with_lease_line,
 };
 pub use progress::{MirrorProgress, progress_path, read_progress};
 pub use service::{

@@ -75,9 +75,9 @@ pub async fn sync_incident(
             repo,
             issue.number,
             &IssueUpdate {
-                body: Some(
-                    super::issue::issue_marker(&incident.id).embed(&status_body(incident, now)),
-                ),
+                body: Some(super::issue::issue_marker(&incident.id).embed(
+                    &super::lease::with_lease_line(status_body(incident, now), incident),
+                )),
                 state: Some(state),
                 ..IssueUpdate::default()
             },

@@ -370,6 +370,12 @@ fn drift_fact(incident: &Incident) -> Fact {
 
 /// Who closed the glass: the restore attempt that succeeded (the last one).
 fn closed_by(incident: &Incident) -> String {
+    if let Some(guard) = &incident.restore.by_guard {
+        return format!(
+            "breakglass guard {}, run elsewhere after the lease ran out",
+            sanitize_line(guard)
+        );
+    }
     match (
         incident.restore.restored_at,
         incident.restore.attempts.last(),
@@ -389,6 +395,7 @@ fn trigger_words(attempt: &RestoreAttempt) -> String {
         RestoreTrigger::Recovery => format!("a later breakglass run by {actor} (recovery)"),
         RestoreTrigger::Interrupt => format!("Ctrl-C or SIGTERM in {actor}'s breakglass"),
         RestoreTrigger::Failure => format!("{actor}'s breakglass, after a failure in the window"),
+        RestoreTrigger::Guard => format!("breakglass guard, recorded by {actor}'s breakglass"),
     }
 }
 

@@ -45,7 +45,7 @@ pub fn home_view(incidents: &[Incident]) -> HomeView {
                 id: i.id.clone(),
                 repo: i.repo.clone(),
                 branch: i.branch.clone(),
-                phase: phase_words(i.phase).to_owned(),
+                phase: phase_text(i),
                 declared_at: i.declared_at,
             })
             .collect(),
@@ -98,6 +98,16 @@ pub fn drill_row(incident: &Incident) -> DrillRow {
             .map_or_else(chrono::Duration::zero, |w| w.length(finished_at)),
         // Its forge ended with the drill's process: the log's proof is all there is.
         passed: crate::drill::judge(incident, &crate::drill::ForgeEvidence::default()).passed,
+    }
+}
+
+/// The phase in the commander's words, naming the guard that closed the glass if one did.
+fn phase_text(incident: &Incident) -> String {
+    match &incident.restore.by_guard {
+        Some(guard) if !incident.glass_possibly_open() => {
+            format!("{} (closed by guard {guard})", phase_words(incident.phase))
+        }
+        _ => phase_words(incident.phase).to_owned(),
     }
 }
 

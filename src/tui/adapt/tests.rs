@@ -79,7 +79,10 @@ fn history(id: &str, drill: bool, upto: usize) -> Incident {
         E::RestoreIntended {
             trigger: RestoreTrigger::Operator,
         },
-        E::Restored { verified: true },
+        E::Restored {
+            verified: true,
+            by_guard: None,
+        },
         E::ReviewOpened {
             pr_number: 1,
             pr_url: "http://127.0.0.1:1/acme/api/pull/1".into(),
@@ -370,4 +373,22 @@ fn a_failed_restore_says_what_failed_and_how_to_retry() {
             .contains("breakglass restore --incident INC-7")
     );
     assert_eq!(restore_view("INC-7", true, &[], &[], None).advice, None);
+}
+
+#[test]
+fn home_names_the_guard_that_closed_the_glass() {
+    use crate::incident::fixtures::{at, history_to};
+    let mut events = history_to(crate::incident::Phase::Restoring);
+    events.push(at(
+        400,
+        E::Restored {
+            verified: true,
+            by_guard: Some("ops-bot".into()),
+        },
+    ));
+    let home = home_view(&[fold(&events).unwrap()]);
+    assert_eq!(
+        home.incidents[0].phase,
+        "restored — review next (closed by guard ops-bot)"
+    );
 }

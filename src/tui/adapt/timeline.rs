@@ -134,8 +134,14 @@ fn describe(event: &IncidentEvent, incident: &str) -> String {
             DriftChoice::Hold => "drift: HOLD — glass stays open until the deadline",
         }
         .to_owned(),
-        E::Restored { verified: true } => "restored and verified by read-back".to_owned(),
-        E::Restored { verified: false } => "restored but NOT verified by read-back".to_owned(),
+        E::Restored {
+            verified: true,
+            by_guard: Some(guard),
+        } => format!("restored by guard {guard}, verified by read-back"),
+        E::Restored { verified: true, .. } => "restored and verified by read-back".to_owned(),
+        E::Restored {
+            verified: false, ..
+        } => "restored but NOT verified by read-back".to_owned(),
         E::RestoreFailed { error, attempt } => {
             format!("restore attempt {attempt} FAILED: {error}")
         }

@@ -72,7 +72,10 @@ fn closed() -> Vec<E> {
         E::RestoreIntended {
             trigger: RestoreTrigger::Operator,
         },
-        E::Restored { verified: true },
+        E::Restored {
+            verified: true,
+            by_guard: None,
+        },
     ]
 }
 
@@ -233,7 +236,13 @@ fn the_home_names_a_failing_restore_an_unreadable_incident_and_an_unreadable_log
     append(
         &paths,
         "INC-2",
-        &[declared("INC-2"), E::Restored { verified: true }],
+        &[
+            declared("INC-2"),
+            E::Restored {
+                verified: true,
+                by_guard: None,
+            },
+        ],
     );
     let mut watch = LogWatch::new(paths.audit_log());
     let msgs = watch.refresh(&runbook, Some("INC-1"), t(30));

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod compare;
 pub mod issues;
 pub mod labels;
+pub mod org_repos;
 pub mod page;
 pub mod protection;
 mod protection_put;
@@ -223,6 +224,7 @@ fn route(cx: &mut Cx, method: &str, segs: &[&str]) -> Result<Reply, Reply> {
             rulesets::rules_for_branch(cx, o, r, &branch.join("/"))
         }
         (_, ["orgs", org, "rulesets", rest @ ..]) => rulesets::org_route(cx, method, org, rest),
+        ("GET", ["orgs", org, "repos"]) => org_repos::list(cx, org),
         ("GET", ["repos", o, r, "git", "ref", rest @ ..]) => refs::get(cx, o, r, &rest.join("/")),
         ("GET", ["repos", o, r, "git", "matching-refs", rest @ ..]) => {
             refs::matching(cx, o, r, &rest.join("/"))
