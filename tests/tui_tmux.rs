@@ -50,9 +50,24 @@ impl Tmux {
 
     /// Polls the screen until `ready` holds, for at most `STEP_TIMEOUT`.
     fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        self.wait_on(what, Self::screen, ready)
+    }
+
+    /// Polls the scrollback and screen until they hold `text`: for what a program prints
+    /// after leaving the alternate screen, which may scroll above the visible rows.
+    fn wait_in_history(&self, text: &str) -> String {
+        self.wait_on(&format!("{text:?}"), Self::history, |s| s.contains(text))
+    }
+
+    fn wait_on(
+        &self,
+        what: &str,
+        capture: impl Fn(&Self) -> String,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
         let started = Instant::now();
         loop {
-            let screen = self.screen();
+            let screen = capture(self);
             if ready(&screen) {
                 return screen;
             }
@@ -259,11 +274,10 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("Announce: glass closed");
     tmux.keys(&["q"]);
-    tmux.wait_for(&format!(
+    let summary = tmux.wait_in_history(&format!(
         "drill recorded in {}",
         home.join("data/audit.jsonl").display()
     ));
-    let summary = tmux.history();
     assert!(summary.contains("reviewed"), "{summary}");
 
     check_the_audit_log(&home);
@@ -650,7 +664,7 @@ fn a_scenario_picked_with_d_is_walked_to_its_scorecard_in_a_real_terminal() {
         "{card}"
     );
     tmux.keys(&["q"]);
-    tmux.wait_for("drill passed");
+    tmux.wait_in_history("drill passed");
 
     // Recorded as a run of the scenario: the team's history has it.
     let out = Command::new(env!("CARGO_BIN_EXE_breakglass"))
