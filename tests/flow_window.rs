@@ -3,60 +3,21 @@
 //! rejected), a follow-up window on the same snapshot, and the lease cap over the
 //! incident's total open time.
 
-mod flow_support;
+mod support;
 
-use breakglass::clock::{Clock, FakeClock, SystemClock};
-use breakglass::config::Config;
-use breakglass::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
+use breakglass::clock::FakeClock;
+use breakglass::flow::{Declaration, Flow, FlowError};
 use breakglass::incident::RestoreTrigger;
-use breakglass::paths::Paths;
-use flow_support::{REASON, World, audit_records};
 use std::sync::Arc;
+use support::{World, audit_records, declaration};
 
-async fn flow_with(world: &World, clock: Arc<dyn Clock>) -> Flow {
-    let api_url = world.sandbox.api_url();
-    Flow::open(FlowSetup {
-        paths: Paths::under(world.home.path()),
-        config: Config::default(),
-        clock: clock.clone(),
-        forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
-        token: Some(world.token.clone()),
-        options: FlowOptions {
-            command: "window test".into(),
-            spawn_watchdog: false,
-            api_url,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
-
+/// Incident `id` declared with a 30-minute lease, and preflighted.
 async fn declared_and_preflighted(world: &World, flow: &Flow, id: &str) {
-    flow.declare(Declaration {
-        id: id.into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
+    let asked = Declaration {
         ttl: Some(chrono::Duration::minutes(30)),
-        drill: false,
-        remote_url: None,
-    })
-    .await
-    .unwrap();
-    flow.preflight(id, Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
-}
-
-/// The events of incident `id` from its first activation intent on.
-fn window_events(world: &World, id: &str) -> Vec<String> {
-    let events = world.events(id);
-    let opened = events
-        .iter()
-        .position(|e| e == "activation_intended")
-        .expect("an activation intent");
-    events[opened..].to_vec()
+        ..declaration(id)
+    };
+    world.preflighted(flow, asked).await;
 }
 
 /// Moves the sandbox's main one commit ahead, as another engineer's push would.
@@ -81,7 +42,7 @@ fn someone_else_pushes(world: &World) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-1").await;
     let before = world.protection();
     let prepared = flow
@@ -115,7 +76,7 @@ async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
     assert_eq!(report.requests.restore, 1);
     assert!(report.exposure_seconds.is_some());
     assert_eq!(
-        window_events(&world, "INC-1"),
+        world.window_events("INC-1"),
         [
             "activation_intended",
             "activated",
@@ -140,7 +101,7 @@ async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-2").await;
     let before = world.protection();
     let prepared = flow
@@ -154,7 +115,7 @@ async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
     assert!(report.push.status.is_some());
     assert!(report.restore.verified, "{}", report.restore.summary());
     assert_eq!(
-        window_events(&world, "INC-2"),
+        world.window_events("INC-2"),
         [
             "activation_intended",
             "activated",
@@ -183,7 +144,7 @@ async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follow_up_window_reuses_the_snapshot_after_one_more_confirmation() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-3").await;
     let before = world.protection();
     let first = flow
@@ -232,7 +193,7 @@ async fn a_follow_up_window_reuses_the_snapshot_after_one_more_confirmation() {
 async fn the_lease_cap_bounds_the_total_open_time_across_windows() {
     let world = World::start().await;
     let clock = Arc::new(FakeClock::default_start());
-    let flow = flow_with(&world, clock.clone()).await;
+    let flow = world.flow("window test").clock(clock.clone()).open().await;
     // The first window, with separate steps, stays open 100 of the 120 minutes the cap allows.
     declared_and_preflighted(&world, &flow, "INC-4").await;
     flow.activate("INC-4").await.unwrap();
@@ -287,15 +248,10 @@ async fn the_lease_cap_bounds_the_total_open_time_across_windows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     flow.declare(Declaration {
-        id: "INC-6".into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
         ttl: None,
-        drill: false,
-        remote_url: None,
+        ..declaration("INC-6")
     })
     .await
     .unwrap();
@@ -323,8 +279,8 @@ async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
 
 mod one_shot_cli {
     use super::*;
-    use flow_support::text_of;
     use serde_json::Value;
+    use support::{REASON, text_of};
 
     async fn one_shot(world: &World, id: &str, extra: &[&str]) -> std::process::Output {
         let dir = world.clone_dir();

@@ -3,61 +3,13 @@
 //! restore) sends only the relaxation, one ref discovery and the pack, and the restore's
 //! read, write and verifying read — with the real detached watchdog running meanwhile.
 
-mod flow_support;
+mod support;
 
-use breakglass::clock::{Clock, SystemClock};
-use breakglass::config::Config;
-use breakglass::flow::{Declaration, Flow, FlowOptions, FlowSetup, github_forge};
 use breakglass::forge::sandbox::{Fault, RequestRecord};
 use breakglass::incident::RestoreTrigger;
-use breakglass::paths::Paths;
-use flow_support::{REASON, World, eventually};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
-
-async fn flow_for(world: &World, spawn_watchdog: bool) -> Flow {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let api_url = world.sandbox.api_url();
-    Flow::open(FlowSetup {
-        paths: Paths::under(world.home.path()),
-        // The two-person rule has its own tests (flow_approval.rs).
-        config: Config {
-            approval: breakglass::config::ApprovalConfig {
-                required: false,
-                ..Default::default()
-            },
-            ..Config::default()
-        },
-        clock: clock.clone(),
-        forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
-        token: Some(world.token.clone()),
-        options: FlowOptions {
-            command: "window test".into(),
-            spawn_watchdog,
-            watchdog_program: Some(env!("CARGO_BIN_EXE_breakglass").into()),
-            home: Some(world.home.path().to_owned()),
-            api_url,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
-
-async fn declare(flow: &Flow, id: &str) {
-    flow.declare(Declaration {
-        id: id.into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
-        ttl: Some(chrono::Duration::minutes(20)),
-        drill: false,
-        remote_url: None,
-    })
-    .await
-    .unwrap();
-}
+use support::{World, declaration, eventually};
 
 fn lines(records: &[RequestRecord]) -> Vec<String> {
     records
@@ -105,8 +57,8 @@ fn depth_counts_waits_not_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preflight_asks_each_thing_once_at_most_three_round_trips_deep() {
     let world = World::start().await;
-    let flow = flow_for(&world, false).await;
-    declare(&flow, "INC-P").await;
+    let flow = world.flow("window test").open().await;
+    flow.declare(declaration("INC-P")).await.unwrap();
     // Every answer late, so that requests sent together are seen in flight together.
     world
         .sandbox
@@ -132,11 +84,8 @@ async fn preflight_asks_each_thing_once_at_most_three_round_trips_deep() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_sends_six_requests_watchdog_included() {
     let world = World::start().await;
-    let flow = flow_for(&world, true).await;
-    declare(&flow, "INC-W").await;
-    flow.preflight("INC-W", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").watchdog().open().await;
+    world.preflighted(&flow, declaration("INC-W")).await;
     let before = world.sandbox.request_log().len();
     flow.activate("INC-W").await.unwrap();
     let pid = world.watchdog_pid("INC-W").expect("a watchdog was started");
@@ -164,10 +113,8 @@ async fn the_window_sends_six_requests_watchdog_included() {
             "GET /repos/acme/api/branches/main/protection 200",
         ]
     );
-    let events = world.events("INC-W");
-    let opened = events.iter().position(|e| e == "activation_intended");
     assert_eq!(
-        events[opened.expect("an activation intent")..],
+        world.window_events("INC-W"),
         [
             "activation_intended",
             "activated",
@@ -191,7 +138,7 @@ fn has_exited(pid: i32) -> bool {
 }
 
 fn restored_head(world: &World) -> String {
-    let pushed = flow_support::audit_records(world.home.path())
+    let pushed = support::audit_records(world.home.path())
         .into_iter()
         .find(|r| r["kind"] == "pushed")
         .expect("a pushed event");
@@ -203,11 +150,8 @@ async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
     use breakglass::flow::FlowError;
     use breakglass::git::GitError;
     let world = World::start().await;
-    let flow = flow_for(&world, false).await;
-    declare(&flow, "INC-F").await;
-    flow.preflight("INC-F", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").open().await;
+    world.preflighted(&flow, declaration("INC-F")).await;
     flow.activate("INC-F").await.unwrap();
     // A second clone with a fix of its own, made before the first push: it lacks the head
     // that push moves the branch to.
@@ -251,11 +195,8 @@ async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
     let world = World::start().await;
-    let flow = flow_for(&world, true).await;
-    declare(&flow, "INC-O").await;
-    flow.preflight("INC-O", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").watchdog().open().await;
+    world.preflighted(&flow, declaration("INC-O")).await;
     let prepared = flow
         .prepare_window("INC-O", Some(&world.clone_dir()), None)
         .await
@@ -282,10 +223,8 @@ async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
             "GET /repos/acme/api/branches/main/protection 200",
         ]
     );
-    let events = world.events("INC-O");
-    let opened = events.iter().position(|e| e == "activation_intended");
     assert_eq!(
-        events[opened.expect("an activation intent")..],
+        world.window_events("INC-O"),
         [
             "activation_intended",
             "activated",

@@ -1,8 +1,6 @@
-//! Shared scaffolding for the flow tests: an in-process sandbox forge on loopback, a real
-//! clone with a fix commit, a temporary BREAKGLASS_HOME whose config points at the
-//! sandbox, and the real `breakglass` binary run against them.
-
-#![allow(dead_code)]
+//! The world a flow test runs in: an in-process sandbox forge on loopback, a real clone
+//! with a fix commit, a temporary BREAKGLASS_HOME whose config points at the sandbox, and
+//! the real `breakglass` binary run against them.
 
 use breakglass::forge::RepoId;
 use breakglass::forge::sandbox::{Sandbox, SandboxHandle, SandboxOptions};
@@ -176,6 +174,16 @@ impl World {
             .filter(|r| r["incident"] == id)
             .map(|r| r["kind"].as_str().unwrap().to_owned())
             .collect()
+    }
+
+    /// Incident `id`'s event kinds from its first activation intent on: its windows.
+    pub fn window_events(&self, id: &str) -> Vec<String> {
+        let events = self.events(id);
+        let opened = events
+            .iter()
+            .position(|e| e == "activation_intended")
+            .expect("an activation intent");
+        events[opened..].to_vec()
     }
 
     pub fn watchdog_pid(&self, id: &str) -> Option<i32> {
