@@ -72,8 +72,8 @@ async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
     assert!(report.push.accepted);
     assert!(report.restore.verified, "{}", report.restore.summary());
     assert!(!report.needs_attention());
-    assert_eq!(report.requests.relax, 1);
-    assert_eq!(report.requests.restore, 1);
+    assert_eq!(report.requests.relax_writes, 1);
+    assert_eq!(report.requests.restore_writes, 1);
     assert!(report.exposure_seconds.is_some());
     assert_eq!(
         world.window_events("INC-1"),
@@ -313,8 +313,14 @@ mod one_shot_cli {
             report["exposure_seconds"].as_f64().unwrap() > 0.0,
             "{report}"
         );
-        assert_eq!(report["requests"]["relax"], 1);
-        assert_eq!(report["requests"]["restore"], 1);
+        // Every round trip of the window, as our client counted it: the relax write, git's
+        // ref discovery and pack, and the restore's drift read, write and verifying read.
+        let requests = &report["requests"];
+        assert_eq!(requests["total"], 6, "{requests}");
+        assert_eq!(requests["api"], 4, "{requests}");
+        assert_eq!(requests["git"], 2, "{requests}");
+        assert_eq!(requests["relax_writes"], 1, "{requests}");
+        assert_eq!(requests["restore_writes"], 1, "{requests}");
         assert_eq!(report["commits"].as_array().unwrap().len(), 1);
         assert_eq!(report["push"]["accepted"], true);
         assert_eq!(report["restore"]["verified"], true);
@@ -359,6 +365,7 @@ mod one_shot_cli {
             said.contains("incident INC-7: window 2 — the glass was open"),
             "{said}"
         );
+        assert!(said.contains(", 6 forge request(s): 4 API"), "{said}");
         assert!(said.contains("protections restored and verified"), "{said}");
         let events = world.events("INC-7");
         assert_eq!(events.iter().filter(|e| *e == "preflighted").count(), 1);

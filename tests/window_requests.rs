@@ -2,6 +2,7 @@
 //! each thing once, a few requests deep; the window (activation intent → verified
 //! restore) sends only the relaxation, one ref discovery and the pack, and the restore's
 //! read, write and verifying read — with the real detached watchdog running meanwhile.
+//! The window's report counts the same requests on the client's side, retries included.
 
 mod support;
 
@@ -223,6 +224,14 @@ async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
             "GET /repos/acme/api/branches/main/protection 200",
         ]
     );
+    // The report counts the same six, on our side of the wire, and names each kind.
+    let counted = report.requests;
+    assert_eq!(
+        (counted.total, counted.api, counted.git),
+        (6, 4, 2),
+        "{counted:?}"
+    );
+    assert_eq!((counted.relax_writes, counted.restore_writes), (1, 1));
     assert_eq!(
         world.window_events("INC-O"),
         [
@@ -234,4 +243,29 @@ async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
             "restored"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_request_counts_again_as_the_forge_saw_it() {
+    let world = World::start().await;
+    let flow = world.flow("window test").open().await;
+    world.preflighted(&flow, declaration("INC-R")).await;
+    let prepared = flow
+        .prepare_window("INC-R", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+    // The restore's drift read fails once; the client asks again.
+    world
+        .sandbox
+        .add_fault(Fault::parse("get:/repos/*/branches/*/protection=502x1").unwrap());
+    let before = world.sandbox.request_log().len();
+    let report = flow.run_window(&prepared).await.unwrap();
+    assert!(report.restore.verified, "{}", report.restore.summary());
+    let said = lines(&world.sandbox.request_log().split_off(before));
+    assert!(
+        said.contains(&"GET /repos/acme/api/branches/main/protection 502".to_owned()),
+        "{said:#?}"
+    );
+    assert_eq!(report.requests.total, said.len(), "{said:#?}");
+    assert_eq!((report.requests.api, report.requests.git), (5, 2));
 }

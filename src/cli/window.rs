@@ -126,9 +126,17 @@ fn print_report(prepared: &WindowPlan, report: &WindowReport, json: bool) {
     let length = report
         .exposure_seconds
         .map_or("unknown".into(), |s| format!("{s:.3} s"));
+    let requests = &report.requests;
     println!(
-        "incident {}: window {} — the glass was open {length} ({} relax and {} restore request(s))",
-        report.incident, report.number, report.requests.relax, report.requests.restore
+        "incident {}: window {} — the glass was open {length}, {} forge request(s): {} API \
+         ({} relax and {} restore write(s)), {} git",
+        report.incident,
+        report.number,
+        requests.total,
+        requests.api,
+        requests.relax_writes,
+        requests.restore_writes,
+        requests.git
     );
     if report.push.accepted {
         println!(

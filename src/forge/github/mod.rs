@@ -5,6 +5,7 @@
 mod api_url;
 mod classify;
 mod client;
+mod counting;
 mod error;
 mod error_map;
 mod marker;
@@ -29,6 +30,7 @@ pub use classify::{
     decide_without_answer,
 };
 pub use client::{API_VERSION, ClientOptions, GitHubClient, user_agent};
+pub use counting::count_requests;
 pub use error::{ForgeError, sanitize_server_text};
 pub use error_map::error_for;
 pub use identity::AuthenticatedUser;
