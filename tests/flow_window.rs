@@ -279,7 +279,11 @@ async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
 
 mod one_shot_cli {
     use super::*;
+    use breakglass::flow::LedgerView;
+    use breakglass::review::ReviewFacts;
+    use breakglass::runbook::Runbook;
     use serde_json::Value;
+    use std::process::Output;
     use support::{REASON, text_of};
 
     async fn one_shot(world: &World, id: &str, extra: &[&str]) -> std::process::Output {
@@ -373,6 +377,78 @@ mod one_shot_cli {
         assert_eq!(world.protection(), before);
         world.kill_watchdog("INC-7");
         world.assert_chain_verifies().await;
+    }
+
+    /// `breakglass push --incident ID --reason R --yes` in the clone: a follow-up window.
+    async fn follow_up(world: &World, id: &str, reason: &str, env: &[(&str, &str)]) -> Output {
+        let dir = world.clone_dir();
+        let args = [
+            "push",
+            "--incident",
+            id,
+            "--reason",
+            reason,
+            "--repo-dir",
+            dir.to_str().unwrap(),
+            "--yes",
+        ];
+        world.bg_env(&args, env).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follow_up_window_records_its_reason_for_the_review_and_status() {
+        let world = World::start().await;
+        let out = one_shot(&world, "INC-11", &["--yes"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
+        world.commit("more.txt", "the rest of the fix").await;
+        let second = "the rest of the fix — https://tickets.example.com/INC-1#2";
+        let out = follow_up(&world, "INC-11", second, &[]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains(&format!("reason for this window: {second}")),
+            "shown before the confirmation: {}",
+            text_of(&out)
+        );
+
+        // The first window's reason is the declaration's; the follow-up's is its own.
+        let intents: Vec<Value> = audit_records(world.home.path())
+            .into_iter()
+            .filter(|r| r["incident"] == "INC-11" && r["kind"] == "activation_intended")
+            .map(|r| r["data"].clone())
+            .collect();
+        assert_eq!(intents.len(), 2);
+        assert!(intents[0].get("reason").is_none(), "{}", intents[0]);
+        assert_eq!(intents[1]["reason"], second);
+        let ledger = LedgerView::read(&world.home.path().join("data/audit.jsonl"));
+        let incident = ledger.incidents.iter().find(|i| i.id == "INC-11").unwrap();
+        let facts = ReviewFacts::of(incident, &Runbook::default_github(), chrono::Utc::now());
+        let md = facts.to_markdown();
+        assert_eq!(md.matches("— reason: ").count(), 1, "{md}");
+        assert!(md.contains(&format!("— reason: {second}")), "{md}");
+
+        // A third window dies with the glass open: status says why it was opened.
+        world.commit("last.txt", "the last bit").await;
+        let third = "one more config line — https://tickets.example.com/INC-1#3";
+        let crashed = [("BREAKGLASS_FAILPOINT", "after:activated")];
+        let out = follow_up(&world, "INC-11", third, &crashed).await;
+        assert_eq!(out.status.code(), None, "killed: {}", text_of(&out));
+        let out = world.bg(&["status"]).await;
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains(&format!("INC-11: window 3 — {third}")),
+            "{said}"
+        );
+        let out = world.bg(&["status", "--json"]).await;
+        let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let windows = &status["open"][0]["windows"];
+        assert_eq!(windows[1]["reason"], second, "{status}");
+        assert_eq!(windows[2]["reason"], third, "{status}");
+        let out = world.bg(&["restore", "--incident", "INC-11"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -249,6 +249,7 @@ async fn recovery_does_not_guess_the_forge_of_an_incident_from_an_older_log() {
             // An activation without a result: recovery must restore at once.
             E::ActivationIntended {
                 plan: serde_json::json!({}),
+                reason: None,
             },
         ],
     );

@@ -281,6 +281,16 @@ impl Flow {
     /// the restore intent right after the push's answer, then restores and verifies. A
     /// rejected push is a report (`push.accepted == false`) with the glass already closed.
     pub async fn run_window(&self, prepared: &WindowPlan) -> Result<WindowReport, FlowError> {
+        self.run_window_with_reason(prepared, None).await
+    }
+
+    /// [`run_window`](Self::run_window), recording why this window opens in its activation
+    /// intent (a follow-up fix's reason; the first window's is the declaration's).
+    pub async fn run_window_with_reason(
+        &self,
+        prepared: &WindowPlan,
+        reason: Option<&str>,
+    ) -> Result<WindowReport, FlowError> {
         let id = prepared.incident.as_str();
         let lock = self.lock(id)?;
         let incident = self.recorder.load(id)?;
@@ -308,9 +318,14 @@ impl Flow {
         })?;
         let old_head = Oid::from_str(&prepared.old_sha).ok();
         let commits: Vec<String> = prepared.commits.iter().map(|c| c.sha.to_string()).collect();
+        let reason = reason
+            .map(|r| crate::text::sanitize_line(r.trim()))
+            .filter(|r| !r.is_empty());
         // Everything from the activation intent to the verified restore, counted.
         let (window, api) = count_requests(async {
-            let activation = self.open_glass(&lock, id, &prepared.plan, lease).await?;
+            let activation = self
+                .open_glass(&lock, id, &prepared.plan, lease, reason)
+                .await?;
             let (answered, git) = self
                 .push_in_window(&incident, prepared, new_head, old_head, commits.clone())
                 .await;
