@@ -3,12 +3,12 @@
 //! with their own token, approves; the approver's command refuses the requester and a
 //! reader; `activate --self-approve` proceeds loudly (stderr, log, issue).
 
-mod flow_support;
+mod support;
 
 use breakglass::forge::sandbox::{Sandbox, SandboxOptions};
-use flow_support::{REASON, World, text_of};
 use std::process::Stdio;
 use std::time::Duration;
+use support::{REASON, World, text_of};
 
 /// The world's home, with the two-person rule on (the shared support turns it off).
 fn require_approval(world: &World) {

@@ -3,14 +3,14 @@
 //! reconcile command matches them with the ledger's `pushed` events.
 
 mod common;
-mod flow_support;
+mod support;
 
 use breakglass::forge::RepoId;
 use breakglass::forge::github::Request;
 use breakglass::forge::sandbox::{Fault, Sandbox, SandboxOptions};
-use flow_support::{World, audit_records, text_of};
 use serde_json::{Value, json};
 use std::process::Output;
+use support::{World, audit_records, text_of};
 
 /// acme/api main's protection as the seed sets it, as a PUT body.
 fn hardened_body() -> Value {

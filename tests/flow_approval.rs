@@ -4,11 +4,13 @@
 //! the timeout, the self-approval on the log and the issue, and `required = false`.
 //! Time is one fake clock shared by the sandbox and the flow.
 
+mod support;
+
 use breakglass::clock::{Clock, FakeClock};
 use breakglass::config::Config;
 use breakglass::flow::{
-    ApprovalCheck, ApprovalChoice, Declaration, Flow, FlowError, FlowOptions, FlowSetup,
-    FlowSleeper, approve_as_second_person, github_forge,
+    ApprovalCheck, ApprovalChoice, Declaration, Flow, FlowError, approve_as_second_person,
+    github_forge,
 };
 use breakglass::forge::github::{Marker, RecordingSleeper};
 use breakglass::forge::sandbox::{Sandbox, SandboxHandle, SandboxOptions};
@@ -18,6 +20,7 @@ use breakglass::paths::Paths;
 use chrono::Duration;
 use std::path::Path;
 use std::sync::Arc;
+use support::{FlowBuilder, declaration};
 
 const ID: &str = "INC-7";
 const REASON: &str = "checkout returns 500 — https://tickets.example.com/INC-7";
@@ -77,40 +80,23 @@ impl Setup {
     }
 
     async fn flow(&self, config: Config) -> Flow {
-        let api_url = self.sandbox.api_url();
-        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
-        Flow::open(FlowSetup {
-            paths: Paths::under(self.home.path()),
-            config: Config {
-                api_url: url::Url::parse(&api_url).unwrap(),
+        FlowBuilder::on(&self.sandbox, self.home.path(), "approval test")
+            .clock(Arc::new(self.clock.clone()))
+            .config(Config {
+                api_url: url::Url::parse(&self.sandbox.api_url()).unwrap(),
                 ..config
-            },
-            clock,
-            forge: self.forge_as("commander"),
-            token: Some(self.sandbox.token("commander")),
-            options: FlowOptions {
-                command: "approval test".into(),
-                spawn_watchdog: false,
-                api_url,
-                sleeper: FlowSleeper(Arc::new(RecordingSleeper::advancing(self.clock.clone()))),
-                ..FlowOptions::default()
-            },
-        })
-        .await
-        .unwrap()
+            })
+            .sleeper(Arc::new(RecordingSleeper::advancing(self.clock.clone())))
+            .open()
+            .await
     }
 
     /// A flow with the defaults (approval required, 15 minutes) and INC-7 preflighted.
     async fn preflighted(&self) -> Flow {
         let flow = self.flow(Config::default()).await;
         flow.declare(Declaration {
-            id: ID.into(),
-            repo: api(),
-            branch: "main".into(),
             reason: REASON.into(),
-            ttl: Some(Duration::minutes(20)),
-            drill: false,
-            remote_url: None,
+            ..declaration(ID)
         })
         .await
         .unwrap();

@@ -7,9 +7,9 @@
 //! in but makes writing `activation_intended` fail with EFBIG — the sharpest case, as the
 //! log works right up to the intent that must precede the first forge change.
 
-mod flow_support;
+mod support;
 
-use flow_support::{REASON, World, text_of};
+use support::{REASON, World, text_of};
 
 fn mutating_requests(world: &World) -> Vec<String> {
     world

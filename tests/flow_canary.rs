@@ -2,10 +2,10 @@
 //! file under BREAKGLASS_HOME (audit log, locks, trace log), nowhere in the clone's .git,
 //! and in no command's stdout or stderr — even with debug tracing on.
 
-mod flow_support;
+mod support;
 
-use flow_support::{World, text_of};
 use std::path::Path;
+use support::{World, text_of};
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();

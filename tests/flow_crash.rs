@@ -3,10 +3,10 @@
 //! ends equal to the snapshot, every acknowledged event is still in the log, the chain
 //! verifies.
 
-mod flow_support;
+mod support;
 
-use flow_support::{World, text_of};
 use std::os::unix::process::ExitStatusExt;
+use support::{World, text_of};
 
 /// Where the flow is when the crashing command starts.
 #[derive(Debug, Clone, Copy, PartialEq)]

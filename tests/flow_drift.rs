@@ -5,13 +5,13 @@
 //! the very setting we relaxed makes keep-theirs refuse. Against the sandbox forge, whose
 //! drift sets the required approving review count to 2.
 
-mod flow_support;
+mod support;
 
 use breakglass::forge::github::{ClientOptions, GitHubClient, Request};
 use breakglass::forge::request::{ApiCall, HttpMethod};
-use flow_support::{World, audit_records, text_of};
 use serde_json::Value;
 use std::time::Duration;
+use support::{World, audit_records, text_of};
 
 /// What the seeded `main` requires before anyone touches it, and what the drift sets.
 const SNAPSHOT_COUNT: u64 = 1;

@@ -2,11 +2,11 @@
 //! loopback and a real clone: refused before, landed during, refused after, restored
 //! exactly, audited, and reviewed with a PR whose diff is exactly what was pushed.
 
-mod flow_support;
+mod support;
 
 use breakglass::forge::github::{ClientOptions, GitHubClient, Request, repo_path};
-use flow_support::{World, text_of};
 use serde_json::Value;
+use support::{World, text_of};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_glass_opens_for_the_tagged_fix_and_closes_exactly_as_it_was() {

@@ -3,10 +3,10 @@
 //! `restore` and for every later `status`) until a later command gets it through; a
 //! recorded snapshot this version cannot read stops the restore before any request.
 
-mod flow_support;
+mod support;
 
 use breakglass::forge::sandbox::Fault;
-use flow_support::{World, text_of};
+use support::{World, text_of};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_activation_is_recorded_and_restored_at_once() {
@@ -111,7 +111,7 @@ async fn a_recorded_snapshot_this_version_cannot_read_is_refused_with_what_to_do
 fn rewrite_log_with_an_older_snapshot(home: &std::path::Path, id: &str) {
     use breakglass::audit::{AuditLog, NewEntry};
     use breakglass::clock::SystemClock;
-    let records = flow_support::audit_records(home);
+    let records = support::audit_records(home);
     let path = home.join("data/audit.jsonl");
     std::fs::remove_file(&path).unwrap();
     let mut log = AuditLog::open(path, std::sync::Arc::new(SystemClock)).unwrap();

@@ -2,10 +2,10 @@
 //! after the activating process has exited, and with the watchdog killed too, the next
 //! `breakglass status` restores it. Short real TTLs, polled with a bounded timeout.
 
-mod flow_support;
+mod support;
 
-use flow_support::{World, audit_records, eventually, text_of};
 use std::time::Duration;
+use support::{World, audit_records, eventually, text_of};
 
 /// The triggers of the incident's `restore_intended` events.
 fn restore_triggers(world: &World, id: &str) -> Vec<String> {

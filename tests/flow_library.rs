@@ -2,73 +2,30 @@
 //! preflight report, activation's deadline, lease extensions within the cap, manual
 //! steps, restore and the incident list — against the sandbox forge over loopback.
 
-mod flow_support;
+mod support;
 
-use breakglass::clock::{Clock, SystemClock};
-use breakglass::config::Config;
-use breakglass::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
+use breakglass::flow::{Declaration, FlowError};
 use breakglass::incident::{Phase, RestoreTrigger};
-use breakglass::paths::Paths;
 use chrono::Duration;
-use flow_support::{REASON, World};
-use std::sync::Arc;
-
-async fn flow_for(world: &World) -> Flow {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let api_url = world.sandbox.api_url();
-    Flow::open(FlowSetup {
-        paths: Paths::under(world.home.path()),
-        // The two-person rule has its own tests (flow_approval.rs).
-        config: Config {
-            approval: breakglass::config::ApprovalConfig {
-                required: false,
-                ..Default::default()
-            },
-            ..Config::default()
-        },
-        clock: clock.clone(),
-        forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
-        token: Some(world.token.clone()),
-        options: FlowOptions {
-            command: "flow test".into(),
-            spawn_watchdog: false,
-            api_url,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
-
-fn declaration(id: &str, reason: &str) -> Declaration {
-    Declaration {
-        id: id.into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: reason.into(),
-        ttl: Some(Duration::minutes(20)),
-        drill: false,
-        remote_url: None,
-    }
-}
+use support::{World, declaration};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_drives_the_same_flow_step_by_step() {
     let world = World::start().await;
-    let flow = flow_for(&world).await;
+    let flow = world.flow("flow test").open().await;
     assert_eq!(flow.actor(), "commander");
 
     let err = flow
-        .declare(declaration("INC-L", "no ticket"))
+        .declare(Declaration {
+            reason: "no ticket".into(),
+            ..declaration("INC-L")
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, FlowError::Input(_)), "{err}");
-    let declared = flow.declare(declaration("INC-L", REASON)).await.unwrap();
+    let declared = flow.declare(declaration("INC-L")).await.unwrap();
     assert_eq!(declared.phase, Phase::Declared);
-    let again = flow
-        .declare(declaration("INC-L", REASON))
-        .await
-        .unwrap_err();
+    let again = flow.declare(declaration("INC-L")).await.unwrap_err();
     assert!(
         matches!(again, FlowError::AlreadyDeclared { .. }),
         "{again}"

@@ -2,50 +2,15 @@
 //! when the command that runs it is connected to another forge: two sandbox forges over
 //! loopback, one audit log, a fake clock past the deadline.
 
-mod flow_support;
+mod support;
 
 use breakglass::clock::{Clock, FakeClock};
-use breakglass::config::Config;
-use breakglass::flow::{Declaration, Flow, FlowOptions, FlowSetup, ForgeConnector, github_forge};
+use breakglass::flow::{Declaration, ForgeConnector, github_forge};
 use breakglass::forge::sandbox::{Sandbox, SandboxHandle, SandboxOptions};
 use breakglass::forge::token::HostToken;
-use breakglass::paths::Paths;
 use chrono::Duration;
-use flow_support::{REASON, World};
 use std::sync::Arc;
-
-async fn flow_on(
-    sandbox: &SandboxHandle,
-    home: &std::path::Path,
-    clock: Arc<dyn Clock>,
-    other_forges: Option<ForgeConnector>,
-) -> Flow {
-    let api_url = sandbox.api_url();
-    let token = sandbox.token("commander");
-    Flow::open(FlowSetup {
-        paths: Paths::under(home),
-        // The two-person rule has its own tests (flow_approval.rs).
-        config: Config {
-            approval: breakglass::config::ApprovalConfig {
-                required: false,
-                ..Default::default()
-            },
-            ..Config::default()
-        },
-        clock: clock.clone(),
-        forge: github_forge(&api_url, token.clone(), clock).unwrap(),
-        token: Some(token),
-        options: FlowOptions {
-            command: "recovery test".into(),
-            spawn_watchdog: false,
-            api_url,
-            other_forges,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
+use support::{FlowBuilder, World, declaration};
 
 /// Requests that read or change protection, as the sandbox logged them.
 fn protection_requests(sandbox: &SandboxHandle) -> Vec<String> {
@@ -65,30 +30,26 @@ async fn an_expired_lease_is_restored_through_its_own_forge() {
     let clock: Arc<dyn Clock> = fake.clone();
     let snapshot = world.protection().unwrap();
 
-    let declaring = flow_on(&world.sandbox, world.home.path(), clock.clone(), None).await;
-    declaring
-        .declare(Declaration {
-            id: "INC-B".into(),
-            repo: world.repo.clone(),
-            branch: "main".into(),
-            reason: REASON.into(),
-            ttl: Some(Duration::minutes(5)),
-            drill: false,
-            remote_url: None,
-        })
-        .await
-        .unwrap();
-    declaring
-        .preflight("INC-B", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let declaring = world
+        .flow("recovery test")
+        .clock(clock.clone())
+        .open()
+        .await;
+    let short_lease = Declaration {
+        ttl: Some(Duration::minutes(5)),
+        ..declaration("INC-B")
+    };
+    world.preflighted(&declaring, short_lease).await;
     declaring.activate("INC-B").await.unwrap();
     assert_ne!(world.protection().unwrap(), snapshot, "the glass is open");
     fake.advance(Duration::minutes(6));
 
     // Connected to the other forge and unable to reach the incident's: reported, and
     // neither forge is touched.
-    let elsewhere = flow_on(&other, world.home.path(), clock.clone(), None).await;
+    let elsewhere = FlowBuilder::on(&other, world.home.path(), "recovery test")
+        .clock(clock.clone())
+        .open()
+        .await;
     let report = elsewhere.recover().await.unwrap();
     assert!(report.restored.is_empty(), "{report:?}");
     let expected = format!(
@@ -119,7 +80,11 @@ async fn an_expired_lease_is_restored_through_its_own_forge() {
             HostToken::for_api_url(api_url, incident_token.clone()).unwrap(),
         ))
     });
-    let elsewhere = flow_on(&other, world.home.path(), clock, Some(connector)).await;
+    let elsewhere = FlowBuilder::on(&other, world.home.path(), "recovery test")
+        .clock(clock)
+        .other_forges(connector)
+        .open()
+        .await;
     let report = elsewhere.recover().await.unwrap();
     assert_eq!(report.errors, Vec::<String>::new());
     assert_eq!(report.restored.len(), 1, "{report:?}");

@@ -3,59 +3,21 @@
 //! rejected), a follow-up window on the same snapshot, and the lease cap over the
 //! incident's total open time.
 
-mod flow_support;
+mod support;
 
-use breakglass::clock::{Clock, FakeClock, SystemClock};
-use breakglass::flow::{Declaration, Flow, FlowError, FlowOptions, FlowSetup, github_forge};
+use breakglass::clock::FakeClock;
+use breakglass::flow::{Declaration, Flow, FlowError};
 use breakglass::incident::RestoreTrigger;
-use breakglass::paths::Paths;
-use flow_support::{REASON, World, audit_records, config_without_approval};
 use std::sync::Arc;
+use support::{World, audit_records, declaration};
 
-async fn flow_with(world: &World, clock: Arc<dyn Clock>) -> Flow {
-    let api_url = world.sandbox.api_url();
-    Flow::open(FlowSetup {
-        paths: Paths::under(world.home.path()),
-        config: config_without_approval(),
-        clock: clock.clone(),
-        forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
-        token: Some(world.token.clone()),
-        options: FlowOptions {
-            command: "window test".into(),
-            spawn_watchdog: false,
-            api_url,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
-
+/// Incident `id` declared with a 30-minute lease, and preflighted.
 async fn declared_and_preflighted(world: &World, flow: &Flow, id: &str) {
-    flow.declare(Declaration {
-        id: id.into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
+    let asked = Declaration {
         ttl: Some(chrono::Duration::minutes(30)),
-        drill: false,
-        remote_url: None,
-    })
-    .await
-    .unwrap();
-    flow.preflight(id, Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
-}
-
-/// The events of incident `id` from its first activation intent on.
-fn window_events(world: &World, id: &str) -> Vec<String> {
-    let events = world.events(id);
-    let opened = events
-        .iter()
-        .position(|e| e == "activation_intended")
-        .expect("an activation intent");
-    events[opened..].to_vec()
+        ..declaration(id)
+    };
+    world.preflighted(flow, asked).await;
 }
 
 /// Moves the sandbox's main one commit ahead, as another engineer's push would.
@@ -80,7 +42,7 @@ fn someone_else_pushes(world: &World) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-1").await;
     let before = world.protection();
     let prepared = flow
@@ -110,11 +72,11 @@ async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
     assert!(report.push.accepted);
     assert!(report.restore.verified, "{}", report.restore.summary());
     assert!(!report.needs_attention());
-    assert_eq!(report.requests.relax, 1);
-    assert_eq!(report.requests.restore, 1);
+    assert_eq!(report.requests.relax_writes, 1);
+    assert_eq!(report.requests.restore_writes, 1);
     assert!(report.exposure_seconds.is_some());
     assert_eq!(
-        window_events(&world, "INC-1"),
+        world.window_events("INC-1"),
         [
             "activation_intended",
             "activated",
@@ -139,7 +101,7 @@ async fn one_confirmation_opens_pushes_and_restores_with_nothing_in_between() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-2").await;
     let before = world.protection();
     let prepared = flow
@@ -153,7 +115,7 @@ async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
     assert!(report.push.status.is_some());
     assert!(report.restore.verified, "{}", report.restore.summary());
     assert_eq!(
-        window_events(&world, "INC-2"),
+        world.window_events("INC-2"),
         [
             "activation_intended",
             "activated",
@@ -182,7 +144,7 @@ async fn a_rejected_push_is_followed_by_the_restore_intent_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follow_up_window_reuses_the_snapshot_after_one_more_confirmation() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     declared_and_preflighted(&world, &flow, "INC-3").await;
     let before = world.protection();
     let first = flow
@@ -231,7 +193,7 @@ async fn a_follow_up_window_reuses_the_snapshot_after_one_more_confirmation() {
 async fn the_lease_cap_bounds_the_total_open_time_across_windows() {
     let world = World::start().await;
     let clock = Arc::new(FakeClock::default_start());
-    let flow = flow_with(&world, clock.clone()).await;
+    let flow = world.flow("window test").clock(clock.clone()).open().await;
     // The first window, with separate steps, stays open 100 of the 120 minutes the cap allows.
     declared_and_preflighted(&world, &flow, "INC-4").await;
     flow.activate("INC-4").await.unwrap();
@@ -286,15 +248,10 @@ async fn the_lease_cap_bounds_the_total_open_time_across_windows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
     let world = World::start().await;
-    let flow = flow_with(&world, Arc::new(SystemClock)).await;
+    let flow = world.flow("window test").open().await;
     flow.declare(Declaration {
-        id: "INC-6".into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
         ttl: None,
-        drill: false,
-        remote_url: None,
+        ..declaration("INC-6")
     })
     .await
     .unwrap();
@@ -322,8 +279,12 @@ async fn the_window_needs_a_preflight_and_refuses_an_open_glass() {
 
 mod one_shot_cli {
     use super::*;
-    use flow_support::text_of;
+    use breakglass::flow::LedgerView;
+    use breakglass::review::ReviewFacts;
+    use breakglass::runbook::Runbook;
     use serde_json::Value;
+    use std::process::Output;
+    use support::{REASON, text_of};
 
     async fn one_shot(world: &World, id: &str, extra: &[&str]) -> std::process::Output {
         let dir = world.clone_dir();
@@ -356,8 +317,14 @@ mod one_shot_cli {
             report["exposure_seconds"].as_f64().unwrap() > 0.0,
             "{report}"
         );
-        assert_eq!(report["requests"]["relax"], 1);
-        assert_eq!(report["requests"]["restore"], 1);
+        // Every round trip of the window, as our client counted it: the relax write, git's
+        // ref discovery and pack, and the restore's drift read, write and verifying read.
+        let requests = &report["requests"];
+        assert_eq!(requests["total"], 6, "{requests}");
+        assert_eq!(requests["api"], 4, "{requests}");
+        assert_eq!(requests["git"], 2, "{requests}");
+        assert_eq!(requests["relax_writes"], 1, "{requests}");
+        assert_eq!(requests["restore_writes"], 1, "{requests}");
         assert_eq!(report["commits"].as_array().unwrap().len(), 1);
         assert_eq!(report["push"]["accepted"], true);
         assert_eq!(report["restore"]["verified"], true);
@@ -402,6 +369,7 @@ mod one_shot_cli {
             said.contains("incident INC-7: window 2 — the glass was open"),
             "{said}"
         );
+        assert!(said.contains(", 6 forge request(s): 4 API"), "{said}");
         assert!(said.contains("protections restored and verified"), "{said}");
         let events = world.events("INC-7");
         assert_eq!(events.iter().filter(|e| *e == "preflighted").count(), 1);
@@ -409,6 +377,78 @@ mod one_shot_cli {
         assert_eq!(world.protection(), before);
         world.kill_watchdog("INC-7");
         world.assert_chain_verifies().await;
+    }
+
+    /// `breakglass push --incident ID --reason R --yes` in the clone: a follow-up window.
+    async fn follow_up(world: &World, id: &str, reason: &str, env: &[(&str, &str)]) -> Output {
+        let dir = world.clone_dir();
+        let args = [
+            "push",
+            "--incident",
+            id,
+            "--reason",
+            reason,
+            "--repo-dir",
+            dir.to_str().unwrap(),
+            "--yes",
+        ];
+        world.bg_env(&args, env).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follow_up_window_records_its_reason_for_the_review_and_status() {
+        let world = World::start().await;
+        let out = one_shot(&world, "INC-11", &["--yes"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
+        world.commit("more.txt", "the rest of the fix").await;
+        let second = "the rest of the fix — https://tickets.example.com/INC-1#2";
+        let out = follow_up(&world, "INC-11", second, &[]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains(&format!("reason for this window: {second}")),
+            "shown before the confirmation: {}",
+            text_of(&out)
+        );
+
+        // The first window's reason is the declaration's; the follow-up's is its own.
+        let intents: Vec<Value> = audit_records(world.home.path())
+            .into_iter()
+            .filter(|r| r["incident"] == "INC-11" && r["kind"] == "activation_intended")
+            .map(|r| r["data"].clone())
+            .collect();
+        assert_eq!(intents.len(), 2);
+        assert!(intents[0].get("reason").is_none(), "{}", intents[0]);
+        assert_eq!(intents[1]["reason"], second);
+        let ledger = LedgerView::read(&world.home.path().join("data/audit.jsonl"));
+        let incident = ledger.incidents.iter().find(|i| i.id == "INC-11").unwrap();
+        let facts = ReviewFacts::of(incident, &Runbook::default_github(), chrono::Utc::now());
+        let md = facts.to_markdown();
+        assert_eq!(md.matches("— reason: ").count(), 1, "{md}");
+        assert!(md.contains(&format!("— reason: {second}")), "{md}");
+
+        // A third window dies with the glass open: status says why it was opened.
+        world.commit("last.txt", "the last bit").await;
+        let third = "one more config line — https://tickets.example.com/INC-1#3";
+        let crashed = [("BREAKGLASS_FAILPOINT", "after:activated")];
+        let out = follow_up(&world, "INC-11", third, &crashed).await;
+        assert_eq!(out.status.code(), None, "killed: {}", text_of(&out));
+        let out = world.bg(&["status"]).await;
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains(&format!("INC-11: window 3 — {third}")),
+            "{said}"
+        );
+        let out = world.bg(&["status", "--json"]).await;
+        let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let windows = &status["open"][0]["windows"];
+        assert_eq!(windows[1]["reason"], second, "{status}");
+        assert_eq!(windows[2]["reason"], third, "{status}");
+        let out = world.bg(&["restore", "--incident", "INC-11"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+        world.kill_watchdog("INC-11");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

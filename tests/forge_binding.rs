@@ -3,10 +3,10 @@
 //! second local server named in the config or on the command line receives no request at
 //! all while the command is refused naming both forges.
 
-mod flow_support;
+mod support;
 
-use flow_support::{World, audit_records, text_of};
 use std::sync::{Arc, Mutex};
+use support::{World, audit_records, text_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A local HTTP server that must never be asked anything: it records the first bytes of
@@ -60,7 +60,7 @@ async fn activate_with_api_url(world: &World, id: &str) {
             "--incident",
             id,
             "--reason",
-            flow_support::REASON,
+            support::REASON,
             "--ttl",
             "10m",
             "--repo-dir",
@@ -230,7 +230,7 @@ async fn recovery_does_not_guess_the_forge_of_an_incident_from_an_older_log() {
                 id: "INC-OLD".into(),
                 repo: "acme/api".into(),
                 branch: "main".into(),
-                reason: flow_support::REASON.into(),
+                reason: support::REASON.into(),
                 ttl: 600,
                 cap: 7200,
                 runbook: "github".into(),
@@ -249,6 +249,7 @@ async fn recovery_does_not_guess_the_forge_of_an_incident_from_an_older_log() {
             // An activation without a result: recovery must restore at once.
             E::ActivationIntended {
                 plan: serde_json::json!({}),
+                reason: None,
             },
         ],
     );

@@ -4,14 +4,14 @@
 //! (tests/fixtures/github/response-schemas.json, trimmed from @octokit/openapi). A client
 //! written against the sandbox cannot come to depend on a thinner shape than GitHub sends.
 
-mod flow_support;
 mod sandbox_support;
+mod support;
 
 use breakglass::forge::sandbox::RecordedResponse;
-use flow_support::{World, text_of};
 use sandbox_support::as_user;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use support::{World, text_of};
 
 fn fixture() -> Value {
     let path = format!(

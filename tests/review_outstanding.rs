@@ -37,7 +37,10 @@ fn window(pushed: bool) -> Vec<E> {
             snapshot: json!({}),
             commits: vec!["bbbb".into()],
         },
-        E::ActivationIntended { plan: json!({}) },
+        E::ActivationIntended {
+            plan: json!({}),
+            reason: None,
+        },
         E::Activated {
             deadline: chrono::Utc::now() + chrono::Duration::minutes(30),
             applied: json!({}),

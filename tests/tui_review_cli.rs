@@ -46,7 +46,10 @@ fn restored_incident(id: &str) -> Vec<E> {
             snapshot: json!({}),
             commits: vec![],
         },
-        E::ActivationIntended { plan: json!({}) },
+        E::ActivationIntended {
+            plan: json!({}),
+            reason: None,
+        },
         E::Activated {
             deadline: chrono::Utc::now() + chrono::Duration::minutes(30),
             applied: json!({}),

@@ -505,7 +505,10 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
                 snapshot: json!({}),
                 commits: vec![],
             },
-            IncidentEvent::ActivationIntended { plan: json!({}) },
+            IncidentEvent::ActivationIntended {
+                plan: json!({}),
+                reason: None,
+            },
             IncidentEvent::Activated {
                 deadline,
                 applied: json!({}),

@@ -2,62 +2,15 @@
 //! each thing once, a few requests deep; the window (activation intent → verified
 //! restore) sends only the relaxation, one ref discovery and the pack, and the restore's
 //! read, write and verifying read — with the real detached watchdog running meanwhile.
+//! The window's report counts the same requests on the client's side, retries included.
 
-mod flow_support;
+mod support;
 
-use breakglass::clock::{Clock, SystemClock};
-use breakglass::config::Config;
-use breakglass::flow::{Declaration, Flow, FlowOptions, FlowSetup, github_forge};
 use breakglass::forge::sandbox::{Fault, RequestRecord};
 use breakglass::incident::RestoreTrigger;
-use breakglass::paths::Paths;
-use flow_support::{REASON, World, eventually};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
-
-async fn flow_for(world: &World, spawn_watchdog: bool) -> Flow {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let api_url = world.sandbox.api_url();
-    Flow::open(FlowSetup {
-        paths: Paths::under(world.home.path()),
-        // The two-person rule has its own tests (flow_approval.rs).
-        config: Config {
-            approval: breakglass::config::ApprovalConfig {
-                required: false,
-                ..Default::default()
-            },
-            ..Config::default()
-        },
-        clock: clock.clone(),
-        forge: github_forge(&api_url, world.token.clone(), clock).unwrap(),
-        token: Some(world.token.clone()),
-        options: FlowOptions {
-            command: "window test".into(),
-            spawn_watchdog,
-            watchdog_program: Some(env!("CARGO_BIN_EXE_breakglass").into()),
-            home: Some(world.home.path().to_owned()),
-            api_url,
-            ..FlowOptions::default()
-        },
-    })
-    .await
-    .unwrap()
-}
-
-async fn declare(flow: &Flow, id: &str) {
-    flow.declare(Declaration {
-        id: id.into(),
-        repo: "acme/api".parse().unwrap(),
-        branch: "main".into(),
-        reason: REASON.into(),
-        ttl: Some(chrono::Duration::minutes(20)),
-        drill: false,
-        remote_url: None,
-    })
-    .await
-    .unwrap();
-}
+use support::{World, declaration, eventually};
 
 fn lines(records: &[RequestRecord]) -> Vec<String> {
     records
@@ -105,8 +58,8 @@ fn depth_counts_waits_not_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preflight_asks_each_thing_once_at_most_three_round_trips_deep() {
     let world = World::start().await;
-    let flow = flow_for(&world, false).await;
-    declare(&flow, "INC-P").await;
+    let flow = world.flow("window test").open().await;
+    flow.declare(declaration("INC-P")).await.unwrap();
     // Every answer late, so that requests sent together are seen in flight together.
     world
         .sandbox
@@ -132,11 +85,8 @@ async fn preflight_asks_each_thing_once_at_most_three_round_trips_deep() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_sends_six_requests_watchdog_included() {
     let world = World::start().await;
-    let flow = flow_for(&world, true).await;
-    declare(&flow, "INC-W").await;
-    flow.preflight("INC-W", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").watchdog().open().await;
+    world.preflighted(&flow, declaration("INC-W")).await;
     let before = world.sandbox.request_log().len();
     flow.activate("INC-W").await.unwrap();
     let pid = world.watchdog_pid("INC-W").expect("a watchdog was started");
@@ -164,10 +114,8 @@ async fn the_window_sends_six_requests_watchdog_included() {
             "GET /repos/acme/api/branches/main/protection 200",
         ]
     );
-    let events = world.events("INC-W");
-    let opened = events.iter().position(|e| e == "activation_intended");
     assert_eq!(
-        events[opened.expect("an activation intent")..],
+        world.window_events("INC-W"),
         [
             "activation_intended",
             "activated",
@@ -191,7 +139,7 @@ fn has_exited(pid: i32) -> bool {
 }
 
 fn restored_head(world: &World) -> String {
-    let pushed = flow_support::audit_records(world.home.path())
+    let pushed = support::audit_records(world.home.path())
         .into_iter()
         .find(|r| r["kind"] == "pushed")
         .expect("a pushed event");
@@ -203,11 +151,8 @@ async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
     use breakglass::flow::FlowError;
     use breakglass::git::GitError;
     let world = World::start().await;
-    let flow = flow_for(&world, false).await;
-    declare(&flow, "INC-F").await;
-    flow.preflight("INC-F", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").open().await;
+    world.preflighted(&flow, declaration("INC-F")).await;
     flow.activate("INC-F").await.unwrap();
     // A second clone with a fix of its own, made before the first push: it lacks the head
     // that push moves the branch to.
@@ -251,11 +196,8 @@ async fn a_clone_without_the_window_s_head_fetches_it_before_pushing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
     let world = World::start().await;
-    let flow = flow_for(&world, true).await;
-    declare(&flow, "INC-O").await;
-    flow.preflight("INC-O", Some(&world.clone_dir()), None)
-        .await
-        .unwrap();
+    let flow = world.flow("window test").watchdog().open().await;
+    world.preflighted(&flow, declaration("INC-O")).await;
     let prepared = flow
         .prepare_window("INC-O", Some(&world.clone_dir()), None)
         .await
@@ -282,10 +224,16 @@ async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
             "GET /repos/acme/api/branches/main/protection 200",
         ]
     );
-    let events = world.events("INC-O");
-    let opened = events.iter().position(|e| e == "activation_intended");
+    // The report counts the same six, on our side of the wire, and names each kind.
+    let counted = report.requests;
     assert_eq!(
-        events[opened.expect("an activation intent")..],
+        (counted.total, counted.api, counted.git),
+        (6, 4, 2),
+        "{counted:?}"
+    );
+    assert_eq!((counted.relax_writes, counted.restore_writes), (1, 1));
+    assert_eq!(
+        world.window_events("INC-O"),
         [
             "activation_intended",
             "activated",
@@ -295,4 +243,29 @@ async fn the_one_confirmed_window_sends_six_requests_watchdog_included() {
             "restored"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_request_counts_again_as_the_forge_saw_it() {
+    let world = World::start().await;
+    let flow = world.flow("window test").open().await;
+    world.preflighted(&flow, declaration("INC-R")).await;
+    let prepared = flow
+        .prepare_window("INC-R", Some(&world.clone_dir()), None)
+        .await
+        .unwrap();
+    // The restore's drift read fails once; the client asks again.
+    world
+        .sandbox
+        .add_fault(Fault::parse("get:/repos/*/branches/*/protection=502x1").unwrap());
+    let before = world.sandbox.request_log().len();
+    let report = flow.run_window(&prepared).await.unwrap();
+    assert!(report.restore.verified, "{}", report.restore.summary());
+    let said = lines(&world.sandbox.request_log().split_off(before));
+    assert!(
+        said.contains(&"GET /repos/acme/api/branches/main/protection 502".to_owned()),
+        "{said:#?}"
+    );
+    assert_eq!(report.requests.total, said.len(), "{said:#?}");
+    assert_eq!((report.requests.api, report.requests.git), (5, 2));
 }

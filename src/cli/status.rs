@@ -71,6 +71,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "deadline": i.lease.map(|l| l.deadline),
                 "remaining_seconds": i.lease.map(|l| l.remaining(now).num_seconds()),
                 "glass_possibly_open": i.glass_possibly_open(),
+                "windows": i.windows,
                 "restore_failing": i.restore_failing(),
                 "mirror": mirror_lag(&i.id),
                 "notify_failures": crate::notify::failures_for(&flow.paths().state_dir, &i.id),
@@ -110,6 +111,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 left.map(|l| format!(", {l} left")).unwrap_or_default()
             );
         }
+        for incident in &open {
+            if let Some(line) = window_reason_line(incident) {
+                println!("{line}");
+            }
+        }
         for line in &failing {
             println!("{line}");
         }
@@ -147,6 +153,19 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// Why the incident's current window was opened, when the operator said (a follow-up
+/// fix's reason; the first window's is the declaration's).
+fn window_reason_line(incident: &Incident) -> Option<String> {
+    let window = incident.windows.last()?;
+    let reason = window.reason.as_deref()?;
+    Some(format!(
+        "{}: window {} — {}",
+        incident.id,
+        incident.windows.len(),
+        crate::text::sanitize_line(reason)
+    ))
 }
 
 /// Checks on the forge every outstanding review this session's forge holds, so a review

@@ -8,6 +8,7 @@ use super::interrupt::interruptible;
 use super::steps::{PushArgs, print_json};
 use crate::flow::{Declaration, Flow, FlowError, WindowPlan, WindowReport};
 use crate::incident::Phase;
+use crate::text::sanitize_line;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -38,12 +39,16 @@ pub async fn one_shot(flow: &Flow, id: &str, args: &PushArgs) -> anyhow::Result<
     if matches!(phase, None | Some(Phase::Declared | Phase::Preflighted)) {
         super::approve::gate(flow, id, args.self_approve.as_deref()).await?;
     }
+    // A new incident's --reason is its declaration's; otherwise it says why this window
+    // opens (a follow-up fix) and is recorded with it.
+    let window_reason = args.reason.as_deref().filter(|_| phase.is_some());
     let prepared = flow.prepare_window(id, dir, remote).await?;
-    show(&prepared, args.json);
+    show(&prepared, window_reason, args.json);
     if !args.yes {
         confirm(id)?;
     }
-    let report = interruptible(flow, id, flow.run_window(&prepared)).await?;
+    let run = flow.run_window_with_reason(&prepared, window_reason);
+    let report = interruptible(flow, id, run).await?;
     print_report(&prepared, &report, args.json);
     Ok(if report.needs_attention() {
         exit::RESTORE_FAILED
@@ -75,8 +80,9 @@ async fn declare(flow: &Flow, id: &str, args: &PushArgs) -> anyhow::Result<()> {
 }
 
 /// The plan and the commits, on stdout (stderr under `--json`, which owns stdout).
-fn show(prepared: &WindowPlan, json: bool) {
-    for line in prepared.confirmation_lines() {
+fn show(prepared: &WindowPlan, reason: Option<&str>, json: bool) {
+    let reason = reason.map(|r| format!("reason for this window: {}", sanitize_line(r)));
+    for line in prepared.confirmation_lines().into_iter().chain(reason) {
         if json {
             eprintln!("{line}");
         } else {
@@ -126,9 +132,17 @@ fn print_report(prepared: &WindowPlan, report: &WindowReport, json: bool) {
     let length = report
         .exposure_seconds
         .map_or("unknown".into(), |s| format!("{s:.3} s"));
+    let requests = &report.requests;
     println!(
-        "incident {}: window {} — the glass was open {length} ({} relax and {} restore request(s))",
-        report.incident, report.number, report.requests.relax, report.requests.restore
+        "incident {}: window {} — the glass was open {length}, {} forge request(s): {} API \
+         ({} relax and {} restore write(s)), {} git",
+        report.incident,
+        report.number,
+        requests.total,
+        requests.api,
+        requests.relax_writes,
+        requests.restore_writes,
+        requests.git
     );
     if report.push.accepted {
         println!(

@@ -45,22 +45,25 @@ impl Flow {
         }
         self.check_approval_gate(&incident)?;
         let relax = self.plan_for(id).await?;
-        self.open_glass(&lock, id, &relax, incident.ttl).await
+        self.open_glass(&lock, id, &relax, incident.ttl, None).await
     }
 
-    /// Records the plan, applies it, records the lease of length `lease` (or the failure,
-    /// after which the snapshot is restored) and starts the watchdog. The lock is held.
+    /// Records the plan (and why this window opens, when said), applies it, records the
+    /// lease of length `lease` (or the failure, after which the snapshot is restored) and
+    /// starts the watchdog. The lock is held.
     pub(super) async fn open_glass(
         &self,
         lock: &IncidentLock,
         id: &str,
         relax: &RelaxPlan,
         lease: chrono::Duration,
+        reason: Option<String>,
     ) -> Result<ActivationReport, FlowError> {
         self.recorder.record(
             id,
             &IncidentEvent::ActivationIntended {
                 plan: to_value(relax),
+                reason,
             },
         )?;
         let applied = self.forge.apply(relax).await;

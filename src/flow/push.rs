@@ -7,7 +7,7 @@ use super::error::FlowError;
 use super::failpoint;
 use super::local::{CloneTarget, LocalState, blocking, dir_or_cwd};
 use super::preflight::repo_of;
-use crate::git::{PushOutcome, PushRequest, Trailers};
+use crate::git::{PushOutcome, PushRequest, Trailers, count_http_requests};
 use crate::incident::{Incident, IncidentEvent, Phase};
 use git2::Oid;
 use serde::Serialize;
@@ -76,7 +76,7 @@ impl Flow {
                 commits: commits.clone(),
             },
         )?;
-        let pushed = send(target, new_head, state.remote_head, credentials).await;
+        let (pushed, _) = send(target, new_head, state.remote_head, credentials).await;
         failpoint::hit("after:git_push");
         self.record_push_result(&incident, &old, commits, pushed)
     }
@@ -158,14 +158,15 @@ impl Flow {
     }
 }
 
-/// Pushes `new_head` to the target's branch, asserting the forge still has `remote_head`.
+/// Pushes `new_head` to the target's branch, asserting the forge still has `remote_head`;
+/// with the outcome, how many HTTP requests git sent for it (also when it failed).
 pub(super) async fn send(
     target: CloneTarget,
     new_head: Oid,
     remote_head: Option<Oid>,
     credentials: crate::git::Credentials,
-) -> Result<PushOutcome, FlowError> {
-    blocking(move || {
+) -> (Result<PushOutcome, FlowError>, usize) {
+    let sent = blocking(move || {
         let local = target.open()?;
         let request = PushRequest {
             remote: &target.remote,
@@ -173,9 +174,11 @@ pub(super) async fn send(
             new: new_head,
             expected_old: remote_head,
         };
-        Ok(local.push(&request, &credentials)?)
+        let (pushed, requests) = count_http_requests(|| local.push(&request, &credentials));
+        Ok((pushed.map_err(FlowError::from), requests))
     })
-    .await
+    .await;
+    sent.unwrap_or_else(|error| (Err(error), 0))
 }
 
 /// Checks the fast-forward from the head preflight (or the last push) saw, fetching only

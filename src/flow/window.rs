@@ -16,6 +16,7 @@ use super::preflight::repo_of;
 use super::push::{PushReport, prepare, send, short};
 use super::restore::{RestoreOutcome, recorded_payloads};
 use crate::forge::diff::Difference;
+use crate::forge::github::count_requests;
 use crate::forge::plan::RelaxPlan;
 use crate::git::{AUDIT_TRAILER, INCIDENT_TRAILER, OutgoingCommit, Trailers};
 use crate::incident::{Incident, IncidentEvent, Lease, Phase, RestoreTrigger};
@@ -122,15 +123,40 @@ pub struct WindowReport {
     pub requests: WindowRequests,
 }
 
-/// The forge writes inside the window. Around them the window reads the protection twice
-/// (the restore's drift read and its verifying read) and git sends one ref discovery and
-/// the pack.
+/// The window's forge requests, from the activation intent to the verified restore, as
+/// this process's clients counted them as they sent them (the watchdog is another process;
+/// it asks nothing while the glass is open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct WindowRequests {
-    /// Requests that relaxed the protection.
-    pub relax: usize,
-    /// Requests that put it back.
-    pub restore: usize,
+    /// Protection writes that relaxed it (part of `api`).
+    pub relax_writes: usize,
+    /// Protection writes that put it back (part of `api`).
+    pub restore_writes: usize,
+    /// REST API requests the GitHub client sent: the relax writes, the restore's drift
+    /// read, its writes and its verifying read, each retry counted again.
+    pub api: usize,
+    /// HTTP requests git sent for the push: one ref discovery and the pack (more if the
+    /// forge asked for credentials; none over ssh).
+    pub git: usize,
+    /// `api` + `git`: every round trip of the window.
+    pub total: usize,
+}
+
+impl WindowRequests {
+    fn counted(
+        activation: &ActivationReport,
+        restore: &RestoreOutcome,
+        api: usize,
+        git: usize,
+    ) -> Self {
+        WindowRequests {
+            relax_writes: activation.applied_steps,
+            restore_writes: restore.writes,
+            api,
+            git,
+            total: api + git,
+        }
+    }
 }
 
 impl WindowReport {
@@ -255,6 +281,16 @@ impl Flow {
     /// the restore intent right after the push's answer, then restores and verifies. A
     /// rejected push is a report (`push.accepted == false`) with the glass already closed.
     pub async fn run_window(&self, prepared: &WindowPlan) -> Result<WindowReport, FlowError> {
+        self.run_window_with_reason(prepared, None).await
+    }
+
+    /// [`run_window`](Self::run_window), recording why this window opens in its activation
+    /// intent (a follow-up fix's reason; the first window's is the declaration's).
+    pub async fn run_window_with_reason(
+        &self,
+        prepared: &WindowPlan,
+        reason: Option<&str>,
+    ) -> Result<WindowReport, FlowError> {
         let id = prepared.incident.as_str();
         let lock = self.lock(id)?;
         let incident = self.recorder.load(id)?;
@@ -275,7 +311,6 @@ impl Flow {
             Some(mirror) => Some(mirror.hold(id, MIRROR_SETTLE).await),
             None => None,
         };
-        let activation = self.open_glass(&lock, id, &prepared.plan, lease).await?;
         let new_head = Oid::from_str(&prepared.new_sha).map_err(|e| FlowError::Unreadable {
             id: id.to_owned(),
             what: "prepared head",
@@ -283,15 +318,28 @@ impl Flow {
         })?;
         let old_head = Oid::from_str(&prepared.old_sha).ok();
         let commits: Vec<String> = prepared.commits.iter().map(|c| c.sha.to_string()).collect();
-        let answered = self
-            .push_in_window(&incident, prepared, new_head, old_head, commits.clone())
-            .await;
-        // The push is answered: the restore intent is the very next event.
-        let trigger = match &answered {
-            Ok(_) => RestoreTrigger::Operator,
-            Err(_) => RestoreTrigger::Failure,
-        };
-        let restore = self.restore_locked(&lock, trigger).await?;
+        let reason = reason
+            .map(|r| crate::text::sanitize_line(r.trim()))
+            .filter(|r| !r.is_empty());
+        // Everything from the activation intent to the verified restore, counted.
+        let (window, api) = count_requests(async {
+            let activation = self
+                .open_glass(&lock, id, &prepared.plan, lease, reason)
+                .await?;
+            let (answered, git) = self
+                .push_in_window(&incident, prepared, new_head, old_head, commits.clone())
+                .await;
+            // The push is answered: the restore intent is the very next event.
+            let trigger = match &answered {
+                Ok(_) => RestoreTrigger::Operator,
+                Err(_) => RestoreTrigger::Failure,
+            };
+            let restore = self.restore_locked(&lock, trigger).await?;
+            Ok::<_, FlowError>((activation, answered, git, restore))
+        })
+        .await;
+        let (activation, answered, git, restore) = window?;
+        let requests = WindowRequests::counted(&activation, &restore, api, git);
         let push = match answered {
             Ok(report) => report,
             Err(error @ (FlowError::Audit { .. } | FlowError::AuditRead(_))) => return Err(error),
@@ -305,17 +353,15 @@ impl Flow {
             plan_words: prepared.plan_words.clone(),
             exposure_seconds: restore.exposure_seconds,
             open_seconds_total: closed.open_time(now).num_milliseconds() as f64 / 1000.0,
-            requests: WindowRequests {
-                relax: activation.applied_steps,
-                restore: restore.writes,
-            },
+            requests,
             activation,
             push,
             restore,
         })
     }
 
-    /// `push_intended`, the push, and `pushed` or `push_rejected`; nothing else.
+    /// `push_intended`, the push, and `pushed` or `push_rejected`; nothing else. With the
+    /// answer, the HTTP requests git sent.
     async fn push_in_window(
         &self,
         incident: &Incident,
@@ -323,26 +369,33 @@ impl Flow {
         new_head: Oid,
         old_head: Option<Oid>,
         commits: Vec<String>,
-    ) -> Result<PushReport, FlowError> {
+    ) -> (Result<PushReport, FlowError>, usize) {
         let id = incident.id.as_str();
-        self.recorder.record(
+        let intended = self.recorder.record(
             id,
             &IncidentEvent::PushIntended {
                 old_sha: prepared.old_sha.clone(),
                 new_sha: prepared.new_sha.clone(),
                 commits: commits.clone(),
             },
-        )?;
-        let target = CloneTarget {
-            dir: prepared.repo_dir.clone(),
-            remote: prepared.remote.clone(),
-            branch: incident.branch.clone(),
-            repo: repo_of(incident)?,
-            incident: id.to_owned(),
+        );
+        let target = intended.and_then(|_| {
+            Ok(CloneTarget {
+                dir: prepared.repo_dir.clone(),
+                remote: prepared.remote.clone(),
+                branch: incident.branch.clone(),
+                repo: repo_of(incident)?,
+                incident: id.to_owned(),
+            })
+        });
+        let target = match target {
+            Ok(target) => target,
+            Err(error) => return (Err(error), 0),
         };
-        let pushed = send(target, new_head, old_head, self.git_credentials()).await;
+        let (pushed, git_requests) = send(target, new_head, old_head, self.git_credentials()).await;
         failpoint::hit("after:git_push");
-        self.record_push_result(incident, &prepared.old_sha, commits, pushed)
+        let answered = self.record_push_result(incident, &prepared.old_sha, commits, pushed);
+        (answered, git_requests)
     }
 
     /// The refused push as a report, with the remote's lines as the log recorded them.

@@ -7,6 +7,7 @@
 
 mod credentials;
 mod error;
+mod http_requests;
 mod outgoing;
 mod push;
 mod remote_url;
@@ -15,6 +16,7 @@ mod trailers;
 
 pub use credentials::Credentials;
 pub use error::GitError;
+pub use http_requests::count_http_requests;
 pub use outgoing::OutgoingCommit;
 pub use push::{PushOutcome, PushRequest};
 pub use remote_url::{ForgeRemote, Transport, parse_remote_url};

@@ -164,7 +164,13 @@ pub enum IncidentEvent {
     /// record's actor is who decided); listed in the review form for discussion.
     SelfApproved { reason: String },
     /// The relax plan, written and fsync'd before any forge mutation.
-    ActivationIntended { plan: Value },
+    ActivationIntended {
+        plan: Value,
+        /// Why this window opens, when the operator said (a follow-up fix's `--reason`);
+        /// absent in logs written before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The relaxation is in place and the lease runs until `deadline`.
     Activated {
         deadline: DateTime<Utc>,
@@ -414,5 +420,30 @@ mod tests {
             Some("http://127.0.0.1:8080/git/acme/api.git")
         );
         assert_eq!(event.to_parts().1, data);
+    }
+
+    #[test]
+    fn an_activation_intent_from_an_older_log_has_no_reason_and_still_reads() {
+        let older = json!({"plan": {"enforce_admins": false}});
+        let event = IncidentEvent::from_parts("activation_intended", &older).unwrap();
+        assert!(
+            matches!(
+                &event,
+                IncidentEvent::ActivationIntended { reason: None, .. }
+            ),
+            "{event:?}"
+        );
+        assert_eq!(event.to_parts().1, older, "no `null` member appears");
+        let mut said = older.clone();
+        said["reason"] = json!("the second half of the fix — https://tickets.acme.dev/7");
+        let event = IncidentEvent::from_parts("activation_intended", &said).unwrap();
+        let IncidentEvent::ActivationIntended { reason, .. } = &event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(
+            reason.as_deref(),
+            Some("the second half of the fix — https://tickets.acme.dev/7")
+        );
+        assert_eq!(event.to_parts().1, said);
     }
 }

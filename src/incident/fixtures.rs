@@ -69,6 +69,7 @@ pub fn sample(kind: &str) -> IncidentEvent {
         },
         "activation_intended" => E::ActivationIntended {
             plan: json!({"enforce_admins": false}),
+            reason: None,
         },
         "activated" => E::Activated {
             deadline: t(1800),

@@ -194,7 +194,7 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
                 &incident.approval,
             )));
         }
-        (E::ActivationIntended { plan }, P::Preflighted | P::Restored) => {
+        (E::ActivationIntended { plan, reason }, P::Preflighted | P::Restored) => {
             // A follow-up window reopens the glass on the same snapshot, but only after a
             // verified restore with nothing left to look at.
             if phase == P::Restored && !incident.can_reopen() {
@@ -211,6 +211,7 @@ pub fn apply(incident: &mut Incident, index: usize, record: &Recorded) -> Result
             incident.windows.push(ExposureWindow {
                 opened_at: ts,
                 closed_at: None,
+                reason: reason.clone(),
             });
             // The restore this window needs has not happened yet.
             incident.restore.restored_at = None;

@@ -202,12 +202,14 @@ pub struct Closing {
 }
 
 /// The span during which the forge may have held relaxed protections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExposureWindow {
     /// When the activation intent was recorded (mutations may start right after it).
     pub opened_at: DateTime<Utc>,
     /// When the restore was recorded; `None` while the glass may still be open.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why this window was opened, when the operator said (a follow-up fix's reason).
+    pub reason: Option<String>,
 }
 
 impl ExposureWindow {
@@ -272,7 +274,7 @@ impl Incident {
     /// The latest exposure window, from its activation intent to its restore; `None` if
     /// the glass was never opened.
     pub fn exposure_window(&self) -> Option<ExposureWindow> {
-        self.windows.last().copied()
+        self.windows.last().cloned()
     }
 
     /// How long the glass has been open in all of the incident's windows together, up to

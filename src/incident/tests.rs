@@ -652,6 +652,28 @@ mod follow_up_windows {
     }
 
     #[test]
+    fn a_follow_up_window_keeps_the_reason_it_was_opened_for() {
+        let mut events = declared_and_preflighted();
+        events.extend(window(20, 1800));
+        let mut follow_up = window(100, 1900);
+        follow_up[0] = at(
+            100,
+            IncidentEvent::ActivationIntended {
+                plan: json!({}),
+                reason: Some("the second half of the fix".into()),
+            },
+        );
+        events.extend(follow_up);
+        let incident = fold(&events).unwrap();
+        let reasons: Vec<Option<&str>> = incident
+            .windows
+            .iter()
+            .map(|w| w.reason.as_deref())
+            .collect();
+        assert_eq!(reasons, [None, Some("the second half of the fix")]);
+    }
+
+    #[test]
     fn while_the_follow_up_is_open_the_incident_is_open_and_unrestored() {
         let mut events = declared_and_preflighted();
         events.extend(window(20, 1800));

@@ -212,18 +212,24 @@ fn glass_fact(incident: &Incident, now: DateTime<Utc>) -> Fact {
         .fold(Duration::zero(), |sum, w| sum + w.length(now));
     let items = windows
         .iter()
-        .map(|w| match w.closed_at {
-            Some(closed) => format!(
-                "opened {}, closed {}, open {}",
-                at(w.opened_at),
-                at(closed),
-                length(w.length(now))
-            ),
-            None => format!(
-                "opened {}, NOT closed — open {} so far",
-                at(w.opened_at),
-                length(w.length(now))
-            ),
+        .map(|w| {
+            let span = match w.closed_at {
+                Some(closed) => format!(
+                    "opened {}, closed {}, open {}",
+                    at(w.opened_at),
+                    at(closed),
+                    length(w.length(now))
+                ),
+                None => format!(
+                    "opened {}, NOT closed — open {} so far",
+                    at(w.opened_at),
+                    length(w.length(now))
+                ),
+            };
+            match &w.reason {
+                Some(reason) => format!("{span} — reason: {}", sanitize_line(reason)),
+                None => span,
+            }
         })
         .collect();
     Fact {

@@ -87,7 +87,8 @@ pub async fn run(
 
 /// The loop itself, on any backend and any event stream, so tests can drive it headless.
 /// Effect results are taken before the tick and the tick before keys, so a burst of keys
-/// cannot starve the timers and a key never acts on a stale state.
+/// cannot starve the timers and a key never acts on a stale state: a result that arrives
+/// while the select is polling the tick or the keys is applied before what it returned.
 pub async fn drive<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -111,26 +112,38 @@ where
             terminal.draw(|frame| render(app, frame))?;
             dirty = false;
         }
-        let msg = tokio::select! {
+        let (msg, from_results) = tokio::select! {
             biased;
-            Some(result) = results_rx.recv() => result,
-            _ = tick.tick() => Msg::Tick(clock.now()),
+            Some(result) = results_rx.recv() => (result, true),
+            _ = tick.tick() => (Msg::Tick(clock.now()), false),
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Key(key))) => (Msg::Key(key), false),
+                Some(Ok(Event::Resize(w, h))) => (Msg::Resize(w, h), false),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
         };
+        // `biased` orders the branches only within one poll: a result sent after its
+        // branch was found empty, but before the tick or a key was taken, is already
+        // queued. It goes first, so the key acts on the state the operator will see.
+        let mut queued = Vec::new();
+        if !from_results {
+            while let Ok(result) = results_rx.try_recv() {
+                queued.push(result);
+            }
+        }
+        queued.push(msg);
         // Every message that reaches `update` may change what is shown; ignored terminal
         // events (mouse, focus) skip the redraw.
         dirty = true;
-        for command in update(app, msg) {
-            if command == Command::Quit {
-                return Ok(());
+        for msg in queued {
+            for command in update(app, msg) {
+                if command == Command::Quit {
+                    return Ok(());
+                }
+                effects.perform(command, results_tx.clone());
             }
-            effects.perform(command, results_tx.clone());
         }
     }
 }

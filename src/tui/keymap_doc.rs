@@ -12,7 +12,7 @@ fn title(scope: Scope) -> &'static str {
         Scope::Timeline => "Audit timeline",
         Scope::TimelineFilter => "Timeline filter (after `/`)",
         Scope::Review => "Review form",
-        Scope::Confirm => "Confirmation (plan, push)",
+        Scope::Confirm => "Confirmation (window: plan and commits; separate steps: plan, push)",
         Scope::ExtendPrompt => "Extend-lease prompt",
         Scope::QuitDialog => "Quit with the glass open",
         Scope::DrillQuitDialog => "Quit a drill with the glass open",

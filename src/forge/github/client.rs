@@ -361,9 +361,16 @@ impl GitHubClient {
                 .map_err(|e| NoAnswer::Broken(sanitize_server_text(&error_chain(&e))))?;
             Ok::<_, NoAnswer>((status, headers, text))
         };
-        let (status, headers, text) = tokio::time::timeout(self.options.timeout, attempt)
+        let answered = tokio::time::timeout(self.options.timeout, attempt)
             .await
-            .map_err(|_| NoAnswer::Timeout)??;
+            .map_err(|_| NoAnswer::Timeout)
+            .and_then(|answered| answered);
+        // Every attempt that may have reached the forge is a round trip, answered or not; a
+        // connection never made sent nothing.
+        if !matches!(answered, Err(NoAnswer::Connect(_))) {
+            super::counting::note_request();
+        }
+        let (status, headers, text) = answered?;
         if let Some(observer) = &self.options.observer {
             observer(&SentRequest {
                 method: request.method.as_str(),

@@ -5,6 +5,7 @@
 mod api_url;
 mod classify;
 mod client;
+mod counting;
 mod error;
 mod error_map;
 mod marker;
@@ -31,6 +32,7 @@ pub use classify::{
 pub use client::{
     API_VERSION, ClientOptions, GitHubClient, RequestObserver, SentRequest, user_agent,
 };
+pub use counting::count_requests;
 pub use error::{ForgeError, sanitize_server_text};
 pub use error_map::error_for;
 pub use identity::AuthenticatedUser;

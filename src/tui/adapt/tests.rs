@@ -56,6 +56,7 @@ fn history(id: &str, drill: bool, upto: usize) -> Incident {
         preflighted(),
         E::ActivationIntended {
             plan: json!({"steps": []}),
+            reason: None,
         },
         E::Activated {
             deadline: t(50 + 1800),

@@ -59,7 +59,10 @@ fn opened() -> Vec<E> {
             snapshot: json!({}),
             commits: vec![],
         },
-        E::ActivationIntended { plan: json!({}) },
+        E::ActivationIntended {
+            plan: json!({}),
+            reason: None,
+        },
         E::Activated {
             deadline: t(1800),
             applied: json!({}),

@@ -217,3 +217,64 @@ async fn a_panicking_effect_is_answered_as_a_failure_and_the_loop_carries_on() {
         status.text
     );
 }
+
+/// Keeps the results channel the loop hands it at start, so the key stream below can
+/// deliver a result at an exact moment.
+#[derive(Default)]
+struct KeepsTheChannel {
+    results: Arc<std::sync::Mutex<Option<UnboundedSender<Msg>>>>,
+}
+
+impl Effects for KeepsTheChannel {
+    fn perform(&mut self, _command: Command, _results: UnboundedSender<Msg>) {}
+
+    fn start(&mut self, results: UnboundedSender<Msg>) {
+        *self.results.lock().unwrap() = Some(results);
+    }
+}
+
+/// The race behind a flaky `a_panicking_effect_…` run, made certain: a result arrives after
+/// the loop found the results channel empty but before it took the key (here, from inside
+/// the key stream's poll). The key must still act on the state with that result applied.
+#[tokio::test]
+async fn a_result_that_arrives_while_a_key_is_taken_is_applied_before_the_key() {
+    let clock = FakeClock::at(at(9, 0, 0));
+    let mut app = App::new(at(9, 0, 0), Theme::colored());
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut effects = KeepsTheChannel::default();
+    let channel = effects.results.clone();
+    let mut sent = false;
+    let input = futures::stream::poll_fn(move |_| {
+        if sent {
+            return std::task::Poll::Pending;
+        }
+        sent = true;
+        let results = channel.lock().unwrap().clone().expect("started");
+        let _ = results.send(Msg::EffectFailed {
+            effect: "Start drill".into(),
+            error: "the sandbox did not start".into(),
+            advice: "try again".into(),
+        });
+        std::task::Poll::Ready(Some(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )))))
+    });
+    drive(
+        &mut terminal,
+        &mut app,
+        &mut effects,
+        Arc::new(clock),
+        Box::pin(input),
+    )
+    .await
+    .unwrap();
+    let status = app
+        .status
+        .expect("the result was applied before the quit key");
+    assert!(
+        status.text.contains("the sandbox did not start"),
+        "{}",
+        status.text
+    );
+}
