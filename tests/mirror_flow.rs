@@ -9,7 +9,7 @@ mod flow_support;
 
 use breakglass::audit::{AuditLog, NewEntry, Record, read_verified};
 use breakglass::clock::{Clock, FakeClock, SystemClock};
-use breakglass::config::Config;
+use breakglass::config::{ApprovalConfig, Config};
 use breakglass::flow::{Declaration, Flow, FlowOptions, FlowSetup, FlowSleeper};
 use breakglass::forge::github::RecordingSleeper;
 use breakglass::forge::port::{IssueComment, IssueState};
@@ -33,7 +33,14 @@ async fn mirrored_flow(world: &World) -> (Flow, Arc<GitHubForge>) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let flow = Flow::open(FlowSetup {
         paths: Paths::under(world.home.path()),
-        config: Config::default(),
+        // The two-person rule has its own tests (flow_approval.rs, approve_cli.rs).
+        config: Config {
+            approval: ApprovalConfig {
+                required: false,
+                ..ApprovalConfig::default()
+            },
+            ..Config::default()
+        },
         clock,
         forge: forge.clone(),
         token: Some(world.token.clone()),
