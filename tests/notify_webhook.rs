@@ -4,46 +4,17 @@
 //! webhook that cannot be reached fails nothing but is recorded and shown by `status`.
 
 mod flow_support;
+mod webhook_support;
 
-use axum::Json;
-use axum::extract::State;
-use axum::routing::post;
 use flow_support::{World, text_of};
-use serde_json::Value;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use webhook_support::{receiver, what};
 
 /// The secret part of the webhook URL, as Slack's URLs carry one.
 const CANARY: &str = "T0CANARY/B0CANARY/canary-webhook-secret";
 
-type Received = Arc<Mutex<Vec<Value>>>;
-
-/// A local HTTP receiver for `POST /services/…`; returns its URL base and what it got.
-async fn receiver() -> (String, Received) {
-    let received: Received = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/services/{*rest}",
-            post(
-                |State(got): State<Received>, Json(body): Json<Value>| async move {
-                    got.lock().unwrap().push(body);
-                    "ok"
-                },
-            ),
-        )
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, received)
-}
-
 fn configure(world: &World, webhooks: &[String]) {
-    let path = world.home.path().join("config/config.toml");
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    let list: Vec<String> = webhooks.iter().map(|w| format!("\"{w}\"")).collect();
-    text.push_str(&format!("\n[notify]\nwebhooks = [{}]\n", list.join(", ")));
-    std::fs::write(path, text).unwrap();
+    webhook_support::configure(world.home.path(), webhooks);
 }
 
 /// Every file under `dir` whose bytes contain `needle`.
@@ -96,16 +67,7 @@ async fn each_step_reaches_the_webhook_and_its_url_reaches_nothing_else() {
         .iter()
         .map(|m| m["text"].as_str().unwrap().to_owned())
         .collect();
-    let context = |m: &Value| {
-        m["blocks"][1]["elements"][0]["text"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let whats: Vec<String> = got
-        .iter()
-        .map(|m| context(m).rsplit(" · ").next().unwrap().to_owned())
-        .collect();
+    let whats: Vec<String> = got.iter().map(what).collect();
     assert_eq!(
         whats,
         [

@@ -65,7 +65,10 @@ impl Operator {
 /// `breakglass`: home, open incidents and leases, declare, drill, review, audit.
 pub async fn home() -> anyhow::Result<u8> {
     let operator = Operator::load()?;
-    let effects = operator.effects();
+    // An approval given on the forge while breakglass was closed signs its review off now.
+    let effects = operator
+        .effects()
+        .with_initial_commands(vec![crate::tui::Command::CheckOutstandingSignOffs]);
     run(operator.app(), effects.clone(), operator.clock.clone()).await?;
     after_the_tui(&operator.paths, &effects, operator.clock.as_ref()).await
 }

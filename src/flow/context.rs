@@ -153,8 +153,7 @@ impl Flow {
                 setup.forge.clone(),
                 setup.options.api_url.clone(),
                 setup.config.clone(),
-                setup.paths.audit_log(),
-                setup.paths.state_dir.clone(),
+                &setup.paths,
                 setup.clock.clone(),
                 setup.options.sleeper.0.clone(),
             )

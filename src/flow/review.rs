@@ -9,6 +9,7 @@ use super::preflight::repo_of;
 use crate::forge::github::Marker;
 use crate::forge::port::CommitStatus;
 use crate::incident::{Incident, IncidentEvent, Phase, ReviewedCommit};
+use crate::review::ReviewForm;
 use crate::review::signoff::{SignOff, decide};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -286,6 +287,32 @@ impl Flow {
             warnings,
             sign_off: None,
         })
+    }
+
+    /// Records `form` as incident `form.incident`'s submitted lessons-learned review
+    /// (`review_submitted`), once the glass is closed again: a review of an open glass
+    /// would be a review of something still happening. Being an append like any other,
+    /// the webhooks hear of it and the mirror posts the review on the incident issue as
+    /// the incident finishes. The caller checks the sign-off next ([`Flow::check_sign_off`]).
+    pub async fn submit_review(&self, form: &ReviewForm) -> Result<Incident, FlowError> {
+        let id = form.incident.as_str();
+        let _lock = self.lock(id)?;
+        let incident = self.recorder.load(id)?;
+        if !matches!(
+            incident.phase,
+            Phase::Restored | Phase::Drift | Phase::Reviewed
+        ) {
+            return Err(FlowError::WrongPhase {
+                id: incident.id,
+                phase: incident.phase,
+                action: "have its review submitted yet",
+                hint: "restore the protection first (`breakglass restore`); the draft is kept",
+            });
+        }
+        let form = serde_json::to_value(form).expect("a review form always serialises");
+        self.recorder
+            .record(id, &IncidentEvent::ReviewSubmitted { form })?;
+        self.recorder.load(id)
     }
 
     /// Opens (or finds) the retroactive review of incident `id`, then checks its sign-off

@@ -1,10 +1,14 @@
 //! What the mirror writes in the incident issue's comments, and reads back: one line per
-//! audit event (seq, kind, time, actor and the chain head after it) and the preflight
-//! snapshot as JSON, each comment with its marker. Pure text; the forge is elsewhere.
+//! audit event (seq, kind, time, actor and the chain head after it), the preflight
+//! snapshot as JSON and the submitted review, each comment with its marker; and what a
+//! listing of them showed, so the next sync asks only for what is newer. Pure text; the
+//! forge is elsewhere.
 
 use crate::audit::Record;
 use crate::forge::github::Marker;
 use crate::forge::port::IssueComment;
+use crate::review::{ReviewFacts, ReviewForm, incident_issue_comment};
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -69,6 +73,78 @@ pub fn events_marker(incident: &str, first_seq: u64) -> Marker {
 /// The marker of the snapshot comment (there is one per incident).
 pub fn snapshot_marker(incident: &str) -> Marker {
     Marker::new(incident, "snapshot")
+}
+
+/// The marker of the comment carrying the review submitted by the `review_submitted`
+/// event `seq` (a form submitted again is a new review).
+pub fn review_marker(incident: &str, seq: u64) -> Marker {
+    Marker::new(incident, &format!("review-{seq}"))
+}
+
+/// GitHub refuses a comment longer than this many characters.
+const COMMENT_MAX: usize = 65_536;
+
+/// The review comment's body: the submitted form with its facts, cut to fit a comment
+/// (the whole review stays in the audit log and `breakglass review --export`).
+pub fn review_comment(form: &ReviewForm, facts: &ReviewFacts) -> String {
+    let body = incident_issue_comment(form, facts);
+    // Room for the marker the forge call appends.
+    let room = COMMENT_MAX - 200;
+    if body.chars().count() <= room {
+        return body;
+    }
+    let mut cut: String = body.chars().take(room - 200).collect();
+    cut.push_str(&format!(
+        "\n\n_…cut to fit a comment: `breakglass review --export FILE --incident {}` writes \
+         the whole review._\n",
+        crate::text::sanitize_line(&form.incident)
+    ));
+    cut
+}
+
+/// What this incident's comments on the issue held, as far as listed: enough for the
+/// next sync to list only the comments updated since (GitHub's `since`), so catching up
+/// a long incident costs one short page. The progress file keeps it; without it a sync
+/// lists every comment, so losing it loses nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommentsSeen {
+    /// The newest `updated_at` listed, by the forge's clock; `None`: list them all.
+    pub until: Option<DateTime<Utc>>,
+    /// The highest event seq on the issue.
+    pub events_up_to: u64,
+    /// The preflight snapshot comment is on the issue.
+    pub snapshot: bool,
+    /// The `review_submitted` seq whose review is on the issue.
+    pub review: Option<u64>,
+}
+
+impl CommentsSeen {
+    /// The `since` to list with: a second before the newest comment seen, so that a
+    /// comment written in that same second is listed again rather than missed.
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        self.until.map(|t| t - chrono::Duration::seconds(1))
+    }
+
+    /// Adds what `comments` (a listing of the issue's) show for `incident`, whose latest
+    /// `review_submitted` event is `review_seq`.
+    pub fn learn(&mut self, comments: &[IssueComment], incident: &str, review_seq: Option<u64>) {
+        if let Some(last) = mirrored_events(comments, incident).last() {
+            self.events_up_to = self.events_up_to.max(last.seq);
+        }
+        self.snapshot |= find_snapshot_comment(comments, incident).is_some();
+        if let Some(seq) = review_seq {
+            let marker = review_marker(incident, seq);
+            if comments.iter().any(|c| marker.is_in(&c.body)) {
+                self.review = Some(seq);
+            }
+        }
+        self.until = comments
+            .iter()
+            .map(|c| c.updated_at)
+            .chain(self.until)
+            .max();
+    }
 }
 
 /// True when `body` is one of this incident's event comments.
@@ -218,6 +294,72 @@ mod tests {
         assert_eq!(read[1].ts, records[1].ts_text());
         assert_eq!(read[1].actor, "commander");
         assert_eq!(read[1].comment_id, 2);
+    }
+
+    #[test]
+    fn what_a_listing_shows_is_added_to_what_earlier_ones_showed() {
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(1_796_166_000 + secs, 0).unwrap();
+        let dated = |id, body: String, secs| IssueComment {
+            updated_at: at(secs),
+            ..comment(id, body)
+        };
+        let mut seen = CommentsSeen::default();
+        assert_eq!(seen.since(), None, "nothing seen: list every comment");
+        let events = events_marker("INC-42", 1).embed(&events_comment(&[
+            record(1, "declared"),
+            record(2, "preflighted"),
+        ]));
+        let snapshot = snapshot_marker("INC-42").embed("snapshot");
+        seen.learn(
+            &[dated(1, events, 10), dated(2, snapshot, 20)],
+            "INC-42",
+            None,
+        );
+        assert_eq!(
+            seen,
+            CommentsSeen {
+                until: Some(at(20)),
+                events_up_to: 2,
+                snapshot: true,
+                review: None,
+            }
+        );
+        assert_eq!(seen.since(), Some(at(19)), "a second early: nothing missed");
+
+        // A later listing holds only newer comments; what earlier ones showed is kept.
+        let review = review_marker("INC-42", 9).embed("the review");
+        let other = review_marker("INC-4", 9).embed("another incident's review");
+        seen.learn(&[dated(3, other, 30)], "INC-42", Some(9));
+        assert_eq!(
+            (seen.review, seen.events_up_to, seen.snapshot),
+            (None, 2, true)
+        );
+        seen.learn(&[dated(4, review, 40)], "INC-42", Some(9));
+        assert_eq!((seen.review, seen.until), (Some(9), Some(at(40))));
+        seen.learn(&[], "INC-42", Some(9));
+        assert_eq!(seen.until, Some(at(40)), "an empty listing forgets nothing");
+    }
+
+    #[test]
+    fn a_review_too_long_for_one_comment_is_cut_and_says_where_the_rest_is() {
+        use crate::incident::fixtures::{history_to, t};
+        let incident = crate::incident::fold(&history_to(crate::incident::Phase::Closed)).unwrap();
+        let facts = ReviewFacts::of(&incident, &crate::runbook::Runbook::default_github(), t(0));
+        let mut form = ReviewForm::new("INC-42");
+        form.summary = "Rolled back.".into();
+        let short = review_comment(&form, &facts);
+        assert_eq!(short, incident_issue_comment(&form, &facts));
+        form.lessons = "x".repeat(COMMENT_MAX);
+        let cut = review_comment(&form, &facts);
+        let marked = review_marker("INC-42", 9).embed(&cut);
+        assert!(marked.chars().count() <= COMMENT_MAX, "{}", marked.len());
+        assert!(
+            cut.trim_end().ends_with(
+                "`breakglass review --export FILE --incident INC-42` writes the whole review._"
+            ),
+            "{} characters",
+            cut.chars().count()
+        );
     }
 
     #[test]

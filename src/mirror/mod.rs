@@ -1,6 +1,7 @@
 //! The incident issue on the forge (the mirror): it follows the audit log and keeps one
 //! issue per incident current (title, live status body, labels, state, one comment per
-//! batch of events with the chain head after each, the preflight snapshot once).
+//! batch of events with the chain head after each, the preflight snapshot once, and the
+//! submitted review as the last comment when the incident finishes and the issue closes).
 //!
 //! The local log is the source of truth: what is mirrored is read back from the issue's
 //! comments, never remembered beside the log, so nothing is lost and nothing posted twice.
@@ -17,9 +18,9 @@ mod sync;
 mod verify;
 
 pub use comments::{
-    MirroredEvent, MirroredSnapshot, SNAPSHOT_FORMAT, SnapshotParseError, events_marker,
-    find_snapshot_comment, mirrored_events, parse_snapshot_comment, snapshot_comment,
-    snapshot_marker,
+    CommentsSeen, MirroredEvent, MirroredSnapshot, SNAPSHOT_FORMAT, SnapshotParseError,
+    events_marker, find_snapshot_comment, mirrored_events, parse_snapshot_comment, review_marker,
+    snapshot_comment, snapshot_marker,
 };
 pub use guard_note::{
     GUARD_NOTE_FORMAT, GuardFinding, GuardNote, guard_comment, guard_marker, guard_notes,
@@ -38,5 +39,5 @@ pub use service::{
     Mirror, MirrorError, MirrorHold, behind_by, incident_records, lag_summary, settle_all,
 };
 pub use status::status_body;
-pub use sync::{SyncReport, sync_incident, wanted_state};
+pub use sync::{KnownIssue, SyncReport, sync_incident, wanted_state};
 pub use verify::{Disagreement, ForgeComparison, compare};

@@ -3,6 +3,7 @@
 //! re-derived from the issue's comments at every sync, so losing it loses nothing; it
 //! lets `status` and the TUI say "mirror behind by N events" without asking the forge.
 
+use super::comments::CommentsSeen;
 use super::issue::IncidentIssue;
 use crate::audit::Record;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,10 @@ pub struct MirrorProgress {
     /// Why the latest attempt failed (cleared by a success), sanitised.
     pub last_error: Option<String>,
     pub failing_since: Option<DateTime<Utc>>,
+    /// What the issue's comments held at the last successful sync, so the next lists
+    /// only newer ones; files written before it existed load with nothing seen.
+    #[serde(default)]
+    pub comments: CommentsSeen,
 }
 
 impl MirrorProgress {
@@ -31,6 +36,7 @@ impl MirrorProgress {
             synced_at: None,
             last_error: None,
             failing_since: None,
+            comments: CommentsSeen::default(),
         }
     }
 

@@ -6,15 +6,16 @@
 //! Only one process syncs an incident at a time (a lock file beside the progress file);
 //! another process skips it, and its own events are picked up by the next sync.
 
-use super::issue::{IncidentIssue, mirror_repo};
+use super::issue::mirror_repo;
 use super::progress::{MirrorProgress, progress_path, read_progress, write_progress};
-use super::sync::{SyncReport, sync_incident};
+use super::sync::{KnownIssue, SyncReport, sync_incident};
 use crate::audit::{Record, read_verified};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::forge::github::{ForgeError, Sleeper};
 use crate::forge::port::Forge;
 use crate::incident::{Incident, LogRecord, fold_each};
+use crate::runbook::Runbook;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -48,12 +49,14 @@ pub enum MirrorError {
 }
 
 /// Everything a mirror needs: the forge, where the log and the progress files live, the
-/// configuration's `[mirror] repo`, and injected time.
+/// configuration's `[mirror] repo`, the configured runbook (the posted review times the
+/// steps against it), and injected time.
 pub struct Mirror {
     forge: Arc<dyn Forge>,
     /// The API URL `forge` talks to: only incidents bound to it are mirrored through it.
     api_url: String,
     config: Config,
+    runbook: Runbook,
     log_path: PathBuf,
     state_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -80,19 +83,25 @@ impl std::fmt::Debug for Mirror {
 }
 
 impl Mirror {
+    /// The configured runbook is `config.runbook` in `config_dir` (the embedded default
+    /// when it cannot be read: it only times the posted review's steps).
     pub fn new(
         forge: Arc<dyn Forge>,
         api_url: String,
         config: Config,
-        log_path: PathBuf,
-        state_dir: PathBuf,
+        paths: &crate::paths::Paths,
         clock: Arc<dyn Clock>,
         sleeper: Arc<dyn Sleeper>,
     ) -> Arc<Mirror> {
+        let runbook = config
+            .runbook(paths)
+            .unwrap_or_else(|_| Runbook::default_github());
+        let (log_path, state_dir) = (paths.audit_log(), paths.state_dir.clone());
         let mirror = Arc::new(Mirror {
             forge,
             api_url,
             config,
+            runbook,
             log_path,
             state_dir,
             clock,
@@ -196,14 +205,17 @@ impl Mirror {
         }
         let _lock = SyncLock::try_acquire(&self.state_dir, id)?;
         let mut progress = read_progress(&self.state_dir, id);
-        let result = self
-            .sync_once(&incident, &mine, progress.issue.clone())
-            .await;
+        let known = progress.issue.clone().map(|issue| KnownIssue {
+            issue,
+            seen: progress.comments.clone(),
+        });
+        let result = self.sync_once(&incident, &mine, known).await;
         let now = self.clock.now();
         match &result {
             Ok(report) => {
                 progress.issue = Some(report.issue.clone());
                 progress.mirrored_up_to = report.mirrored_up_to;
+                progress.comments = report.seen.clone();
                 progress.synced_at = Some(now);
                 progress.last_error = None;
                 progress.failing_since = None;
@@ -223,13 +235,16 @@ impl Mirror {
         &self,
         incident: &Incident,
         mine: &[Record],
-        known: Option<IncidentIssue>,
+        known: Option<KnownIssue>,
     ) -> Result<SyncReport, MirrorError> {
         let repo =
             mirror_repo(&self.config, incident).map_err(|e| MirrorError::Repo(e.to_string()))?;
-        let known = known.filter(|issue| issue.repo == repo);
+        // An issue in another repository (the configuration changed) is found anew.
+        let known = known.filter(|known| known.issue.repo == repo);
         let now = self.clock.now();
-        Ok(sync_incident(self.forge.as_ref(), &repo, incident, mine, known, now).await?)
+        let forge = self.forge.as_ref();
+        let synced = sync_incident(forge, &repo, incident, mine, known, &self.runbook, now);
+        Ok(synced.await?)
     }
 
     async fn sync_with_retries(&self, id: &str) {

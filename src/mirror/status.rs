@@ -121,11 +121,19 @@ fn restore(incident: &Incident) -> String {
 
 fn review(incident: &Incident) -> String {
     let pr = incident.review.pull_request.as_ref();
-    match (pr, incident.review.submitted_at) {
+    let mut text = match (pr, incident.review.submitted_at) {
         (Some(pr), Some(at)) => format!("#{} {} — submitted {}", pr.number, pr.url, time(at)),
         (Some(pr), None) => format!("#{} {} — open", pr.number, pr.url),
         (None, _) => "not opened yet".to_owned(),
+    };
+    if let Some(signed) = &incident.review.signed_off {
+        text.push_str(&format!(
+            " — signed off by {} {}",
+            signed.reviewer,
+            time(signed.at)
+        ));
     }
+    text
 }
 
 #[cfg(test)]
@@ -166,6 +174,17 @@ mod tests {
         assert!(
             declared.contains("| Review PR | not opened yet |"),
             "{declared}"
+        );
+        let closed = status_body(
+            &fold(&crate::incident::fixtures::history_to(
+                crate::incident::Phase::Closed,
+            ))
+            .unwrap(),
+            t(200),
+        );
+        assert!(
+            closed.contains(" — signed off by dana 2026-01-01T09:01:40Z |"),
+            "the sign-off that closes the issue is in its body: {closed}"
         );
     }
 

@@ -248,12 +248,14 @@ impl ReviewForm {
 }
 
 /// The comment that posts the submitted review on the incident's issue (when the mirror
-/// keeps one): the whole review with its facts, and what happens next.
+/// keeps one) as the incident finishes: the whole review with its facts, the last word
+/// on the issue before it closes.
 pub fn incident_issue_comment(form: &ReviewForm, facts: &ReviewFacts) -> String {
     let mut md = form.to_markdown_with_facts(Some(facts));
     md.push_str(
-        "\n---\n_Posted by breakglass when the lessons-learned form was submitted; the \
-         incident closes when the retroactive review is signed off._\n",
+        "\n---\n_Posted by breakglass as the incident closed (the retroactive review signed \
+         off, or nothing pushed that needed one): the lessons-learned review as submitted, \
+         with the facts from the audit log._\n",
     );
     md
 }

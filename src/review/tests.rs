@@ -219,7 +219,7 @@ fn the_issue_comment_is_the_review_with_its_facts_and_what_happens_next() {
     assert!(body.contains("- **Commander:** commander"), "{body}");
     assert!(
         body.trim_end()
-            .ends_with("the incident closes when the retroactive review is signed off._"),
+            .ends_with("as submitted, with the facts from the audit log._"),
         "{body}"
     );
 }

@@ -62,6 +62,10 @@ pub enum Command {
     /// Check the retroactive review's sign-off on the forge, recording it when it is
     /// complete (answer: `SignOffChecked`).
     CheckSignOff { incident: String },
+    /// Check the sign-off of every outstanding review on the forge, as the home opens, so
+    /// an approval given while breakglass was closed is recorded (answer: `SignOffChecked`
+    /// for each review signed off or not checkable).
+    CheckOutstandingSignOffs,
     /// Leave the program (the event loop handles this one itself).
     Quit,
 }

@@ -53,6 +53,35 @@ impl RealForge {
         }))
     }
 
+    /// The operator's forge with `connection` already made: a caller that opened its own
+    /// flow on the configured forge (an embedding, a test against a sandbox forge).
+    pub fn ready(config: Config, connection: Connection) -> RealForge {
+        let real = RealForge::lazy(config, connection.repo_dir.clone());
+        if let RealForge::Lazy(lazy) = &real {
+            let _ = lazy.cell.set(connection);
+        }
+        real
+    }
+
+    /// The configured webhooks, for what this session records without a flow; `None`
+    /// when none are configured, or when the session only rehearses.
+    pub fn notifier(
+        &self,
+        paths: &Paths,
+        clock: &Arc<dyn Clock>,
+    ) -> Option<Arc<crate::notify::Notifier>> {
+        let RealForge::Lazy(lazy) = self else {
+            return None;
+        };
+        crate::notify::Notifier::new(
+            lazy.config.notify_webhooks.clone(),
+            paths.audit_log(),
+            paths.state_dir.clone(),
+            clock.clone(),
+            Arc::new(crate::forge::github::TokioSleeper),
+        )
+    }
+
     /// The connection if it is already made (never connects).
     pub fn connected(&self) -> Option<&Connection> {
         match self {

@@ -8,7 +8,10 @@ use super::drill::{
 };
 use super::failure::Failure;
 use super::outgoing::{outgoing_commits, trailers};
-use super::review::{drafts_dir, facts_for, load_or_prefill, submit};
+use super::review::{
+    check_outstanding_sign_offs, check_sign_off, drafts_dir, facts_for, load_or_prefill,
+    submit_review,
+};
 use super::snapshot::load_incident;
 use super::{Shared, lock, send_snapshots};
 use crate::flow::{Declaration, FlowError};
@@ -91,6 +94,7 @@ pub(super) fn effect_name(command: &Command) -> &'static str {
         Command::SaveReviewDraft(_) => "Save review draft",
         Command::SubmitReview(_) => "Submit review",
         Command::CheckSignOff { .. } => "Check sign-off",
+        Command::CheckOutstandingSignOffs => "Check outstanding sign-offs",
         Command::Quit => "Quit",
     }
 }
@@ -254,33 +258,15 @@ async fn run(
             Ok(said)
         }
         Command::SaveReviewDraft(form) => save_draft(shared, form).await,
-        Command::SubmitReview(form) => {
-            let actor = actor_for(shared, &form.incident);
-            let (paths, clock) = (shared.paths.clone(), shared.clock.clone());
-            blocking(move || submit(&paths, clock, &actor, &form)).await?;
-            Ok(vec![Msg::ReviewSubmitted])
-        }
+        Command::SubmitReview(form) => submit_review(shared, form).await,
         Command::CheckSignOff { incident } => {
-            // The form was recorded either way; a session without the forge (`review
-            // --form` needs no token) says how to check later instead of failing.
-            let checked = match connection_for(shared, &incident).await {
-                Ok(c) => c
-                    .flow
-                    .check_sign_off(&incident)
-                    .await
-                    .map_err(Failure::from),
-                Err(failure) => Err(failure),
-            };
-            let line = match checked {
+            let line = match check_sign_off(shared, &incident).await {
                 Ok(report) => report.summary(&incident),
-                Err(failure) => format!(
-                    "sign-off not checked ({}) — `breakglass review --incident {incident}` \
-                     checks it",
-                    failure.error
-                ),
+                Err(line) => line,
             };
             Ok(vec![Msg::SignOffChecked(line)])
         }
+        Command::CheckOutstandingSignOffs => check_outstanding_sign_offs(shared).await,
         Command::Quit => Ok(Vec::new()),
     }
 }
@@ -403,7 +389,10 @@ async fn save_draft(
 
 /// The flow that acts on `incident`: the drill's for an incident declared against this
 /// session's sandbox, else the operator's forge (connected now if needed).
-async fn connection_for(shared: &Arc<Shared>, incident: &str) -> Result<Connection, Failure> {
+pub(super) async fn connection_for(
+    shared: &Arc<Shared>,
+    incident: &str,
+) -> Result<Connection, Failure> {
     if let Some(session) = drill_holding(shared, incident) {
         return Ok(session.connection.clone());
     }
@@ -444,7 +433,7 @@ fn guard_connection(shared: &Arc<Shared>, incident: &Incident) -> Option<Connect
 }
 
 /// Who a review is recorded as: the forge login when this session knows it.
-fn actor_for(shared: &Arc<Shared>, incident: &str) -> String {
+pub(super) fn actor_for(shared: &Arc<Shared>, incident: &str) -> String {
     match connection_if_ready(shared, incident) {
         Ok(c) => c.flow.actor().to_owned(),
         Err(()) => std::env::var("USER")
@@ -496,6 +485,6 @@ fn guard(shared: &Arc<Shared>, results: &UnboundedSender<Msg>, c: Connection, in
 
 /// Runs blocking file or git work off the async threads; a panic there comes back to the
 /// effect, which answers it.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+pub(super) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     crate::caught::blocking(work).await
 }
