@@ -206,7 +206,10 @@ impl Scorecard {
     pub fn render(&self, markdown: bool) -> String {
         let run = &self.run;
         let mut out = String::new();
-        let scenario = run.scenario.as_deref().unwrap_or("plain drill, no scenario");
+        let scenario = run
+            .scenario
+            .as_deref()
+            .unwrap_or("plain drill, no scenario");
         if markdown {
             out.push_str(&format!("# Drill {} — {scenario}\n\n", run.incident));
             out.push_str("| Step | Time | Target | Pace |\n|---|---:|---:|---|\n");
