@@ -4,9 +4,13 @@
 use super::connect::{ActsOn, ForgeArgs, connect, connect_as, recover_and_report};
 use super::exit;
 use super::steps::print_json;
+use crate::clock::{Clock, SystemClock};
 use crate::config::ConfigOverrides;
-use crate::flow::{Flow, OutstandingReview, is_in_progress, outstanding_reviews};
+use crate::flow::{
+    Flow, LedgerView, OutstandingReview, RecoveryReport, is_in_progress, outstanding_reviews,
+};
 use crate::incident::{Incident, RESTORE_RETRY, RestoreTrigger};
+use crate::paths::Paths;
 use serde_json::json;
 
 /// How long `status` lets the incident issues catch up before reporting how far behind
@@ -35,21 +39,90 @@ pub struct WatchdogArgs {
 }
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
-    let flow = connect(
+    let flow = match connect(
         "breakglass status",
         &args.forge,
         ConfigOverrides::default(),
         ActsOn::NoIncident,
     )
-    .await?;
+    .await
+    {
+        Ok(flow) => flow,
+        Err(error) if without_a_token(&error) => return offline(&args, &error),
+        Err(error) => return Err(error),
+    };
     let recovery = recover_and_report(&flow).await?;
     let sign_off_problems = check_sign_offs(&flow).await;
     // A short wait lets the catch-up started at connect bring the issues current first.
     flow.settle_mirror(MIRROR_WAIT).await;
-    let records = crate::audit::read_verified(&flow.paths().audit_log()).unwrap_or_default();
-    let mirror_lag = |id: &str| crate::mirror::lag_summary(&flow.paths().state_dir, &records, id);
-    let now = flow.clock().now();
-    let ledger = flow.ledger();
+    Ok(report(
+        &args,
+        Seen {
+            paths: flow.paths(),
+            now: flow.clock().now(),
+            ledger: flow.ledger(),
+            recovery: Some(recovery),
+            sign_off_problems,
+            offline: None,
+        },
+    ))
+}
+
+/// True when the forge could not be asked because no token was found for it.
+fn without_a_token(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<crate::flow::FlowError>(),
+        Some(crate::flow::FlowError::NoToken(_))
+    )
+}
+
+/// `status` without a token: the local audit log alone, said loudly, so a commander whose
+/// token is missing or expired still sees which glass is open and until when.
+fn offline(args: &StatusArgs, error: &anyhow::Error) -> anyhow::Result<u8> {
+    let paths = Paths::from_env()?;
+    let why = error.to_string();
+    eprintln!(
+        "warning: {why}\nshowing the local audit log only: nothing was recovered, restored or \
+         checked on the forge"
+    );
+    Ok(report(
+        args,
+        Seen {
+            ledger: LedgerView::read(&paths.audit_log()),
+            paths: &paths,
+            now: SystemClock.now(),
+            recovery: None,
+            sign_off_problems: Vec::new(),
+            offline: Some(why),
+        },
+    ))
+}
+
+/// What `status` reports from: the ledger and the local state, and what the forge said
+/// when it could be asked.
+struct Seen<'a> {
+    paths: &'a Paths,
+    now: chrono::DateTime<chrono::Utc>,
+    ledger: LedgerView,
+    /// `None` when the forge was not asked.
+    recovery: Option<RecoveryReport>,
+    sign_off_problems: Vec<String>,
+    /// Why the forge was not asked, if it was not.
+    offline: Option<String>,
+}
+
+/// Prints the report and returns the exit code (3 when a restore needs attention).
+fn report(args: &StatusArgs, seen: Seen<'_>) -> u8 {
+    let Seen {
+        paths,
+        now,
+        ledger,
+        recovery,
+        sign_off_problems,
+        offline,
+    } = seen;
+    let records = crate::audit::read_verified(&paths.audit_log()).unwrap_or_default();
+    let mirror_lag = |id: &str| crate::mirror::lag_summary(&paths.state_dir, &records, id);
     let reviews = outstanding_reviews(&ledger.incidents);
     let (open, attention): (Vec<&Incident>, Vec<&Incident>) = ledger
         .incidents
@@ -74,11 +147,13 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 "windows": i.windows,
                 "restore_failing": i.restore_failing(),
                 "mirror": mirror_lag(&i.id),
-                "notify_failures": crate::notify::failures_for(&flow.paths().state_dir, &i.id),
+                "notify_failures": crate::notify::failures_for(&paths.state_dir, &i.id),
             })
         };
         print_json(&json!({
             "recovery": recovery,
+            "forge_checked": offline.is_none(),
+            "offline": offline,
             "open": open.iter().map(view).collect::<Vec<_>>(),
             "needs_attention": attention.iter().map(view).collect::<Vec<_>>(),
             "unreadable": ledger.unreadable.iter().map(|u| format!("incident {}: {}", u.id, u.why)).collect::<Vec<_>>(),
@@ -124,7 +199,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
                 println!("{}: {lag}", incident.id);
             }
             if let Some(failure) =
-                crate::notify::failures_for(&flow.paths().state_dir, &incident.id).last()
+                crate::notify::failures_for(&paths.state_dir, &incident.id).last()
             {
                 println!("{}: notification failed: {}", incident.id, failure.message);
             }
@@ -145,14 +220,16 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<u8> {
             eprintln!("warning: {problem}");
         }
     }
-    let failed = recovery.needs_attention()
+    let failed = recovery
+        .as_ref()
+        .is_some_and(RecoveryReport::needs_attention)
         || !failing.is_empty()
         || open.iter().any(|i| i.phase.name() == "restore_failed");
-    Ok(if failed {
+    if failed {
         exit::RESTORE_FAILED
     } else {
         exit::OK
-    })
+    }
 }
 
 /// Why the incident's current window was opened, when the operator said (a follow-up
