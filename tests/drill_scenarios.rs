@@ -165,6 +165,14 @@ fn when_the_approval_never_comes_the_commander_self_approves_on_the_record() {
     );
     let said = report["outcome"]["said"].to_string();
     assert!(said.contains("the second person is asleep"), "{report:#}");
+    // In the drill's own report, loudly.
+    assert!(
+        report["approval"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("SELF-APPROVED by commander"),
+        "{report:#}"
+    );
 
     // On the incident issue, where the team watches.
     let comments = issue_comments(&sandbox_dir, &id);

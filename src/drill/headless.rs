@@ -68,6 +68,9 @@ pub async fn run_headless(
             .collect(),
         faults_met: faults_met(&requests),
         restored_at_end: finished.as_ref().and_then(|f| f.restored_at_end.clone()),
+        approval: incident
+            .map(crate::review::facts::approval_lines)
+            .unwrap_or_default(),
         outcome,
         expected,
         scorecard,

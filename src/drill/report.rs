@@ -45,6 +45,9 @@ pub struct DrillReport {
     pub scorecard: Option<Scorecard>,
     /// A glass the drill's own steps left open, restored as the drill ended, in words.
     pub restored_at_end: Option<String>,
+    /// Who approved the break-glass (or the self-approval, loudly), as the review's facts
+    /// say it.
+    pub approval: Vec<String>,
     #[serde(flatten)]
     pub verdict: Verdict,
 }
@@ -90,6 +93,9 @@ impl DrillReport {
             yes(verdict.restored_exactly),
             verdict.review_pr.as_deref().unwrap_or("none")
         ));
+        for line in &self.approval {
+            out.push_str(&format!("approval: {line}\n"));
+        }
         for problem in &verdict.problems {
             out.push_str(&format!("problem: {problem}\n"));
         }
