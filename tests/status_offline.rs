@@ -41,9 +41,28 @@ async fn without_a_token_status_shows_the_open_glass_from_the_local_log() {
     assert_eq!(json["open"][0]["id"], "INC-T", "{json}");
     assert_eq!(json["open"][0]["glass_possibly_open"], true, "{json}");
 
-    // With the token, the same command asks the forge as before.
+    // A log it cannot read is said too: it may hide an open glass.
+    let log = world.home.path().join("data/audit.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("not a record\n");
+    std::fs::write(&log, text).unwrap();
+    let unreadable = world.bg_env(&["status"], &no_token).await;
+    assert!(
+        String::from_utf8_lossy(&unreadable.stderr).contains("AUDIT LOG UNREADABLE"),
+        "{}",
+        text_of(&unreadable)
+    );
+    world.kill_watchdog("INC-T");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_token_status_says_it_asked_the_forge() {
+    let world = World::start().await;
+    let out = world.activate("INC-U", "10m", &[]).await;
+    assert!(out.status.success(), "{}", text_of(&out));
     let online = world.bg(&["status", "--json"]).await;
     let online: serde_json::Value = serde_json::from_slice(&online.stdout).unwrap();
     assert_eq!(online["forge_checked"], true, "{online}");
-    world.kill_watchdog("INC-T");
+    assert!(online["offline"].is_null(), "{online}");
+    world.kill_watchdog("INC-U");
 }

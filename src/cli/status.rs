@@ -85,10 +85,15 @@ fn offline(args: &StatusArgs, error: &anyhow::Error) -> anyhow::Result<u8> {
         "warning: {why}\nshowing the local audit log only: nothing was recovered, restored or \
          checked on the forge"
     );
+    // Online, recovery says these; here nothing else would, and each may hide an open glass.
+    let ledger = LedgerView::read(&paths.audit_log());
+    for problem in ledger.problems() {
+        eprintln!("{problem}");
+    }
     Ok(report(
         args,
         Seen {
-            ledger: LedgerView::read(&paths.audit_log()),
+            ledger,
             paths: &paths,
             now: SystemClock.now(),
             recovery: None,
@@ -169,7 +174,8 @@ fn report(args: &StatusArgs, seen: Seen<'_>) -> u8 {
             "chain": ledger.chain,
         }));
     } else {
-        // An unreadable log or incident was said once already, by recovery on stderr.
+        // An unreadable log or incident was said once already on stderr (by recovery, or
+        // by `offline`).
         if open.is_empty() {
             println!("no open incidents");
         }
