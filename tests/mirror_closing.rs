@@ -58,22 +58,7 @@ async fn approve(sandbox: &SandboxHandle, login: &str, number: u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_issue_closes_at_sign_off_with_the_submitted_review_as_its_last_comment() {
     let world = World::start().await;
-    let activated = world.activate("INC-1", "10m", &[]).await;
-    assert!(activated.status.success(), "{}", text_of(&activated));
-    let dir = world.clone_dir();
-    for args in [
-        vec!["push", "--repo-dir", dir.to_str().unwrap()],
-        vec!["restore"],
-    ] {
-        let out = world.bg(&args).await;
-        assert!(out.status.success(), "{args:?}: {}", text_of(&out));
-    }
-    world.kill_watchdog("INC-1");
-    let opened = world.bg(&["review", "--incident", "INC-1", "--json"]).await;
-    assert!(opened.status.success(), "{}", text_of(&opened));
-    let number = serde_json::from_slice::<Value>(&opened.stdout).unwrap()["pr_number"]
-        .as_u64()
-        .unwrap();
+    let number = world.pushed_and_under_review("INC-1").await;
 
     // The form is submitted (as `review --form` does without a token); the next command
     // catches the issue up, which stays open: the push is not signed off yet.

@@ -20,8 +20,8 @@ use breakglass::review::ReviewForm;
 use breakglass::tui::effects::{Connection, RealForge};
 use breakglass::tui::{Command, Effects, FlowEffects, Msg, update};
 use common::sandbox::{api, client_as, forge_as};
-use flow_support::{World, audit_records, text_of};
-use serde_json::{Value, json};
+use flow_support::{World, audit_records};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -73,22 +73,7 @@ async fn the_forms_submission_reaches_the_webhook_and_the_issue_and_the_home_sig
     let world = World::start().await;
     let (base, received) = receiver().await;
     webhook_support::configure(world.home.path(), &[format!("{base}/services/T0/B0/tui")]);
-    let activated = world.activate("INC-1", "10m", &[]).await;
-    assert!(activated.status.success(), "{}", text_of(&activated));
-    let dir = world.clone_dir();
-    for args in [
-        vec!["push", "--repo-dir", dir.to_str().unwrap()],
-        vec!["restore"],
-    ] {
-        let out = world.bg(&args).await;
-        assert!(out.status.success(), "{args:?}: {}", text_of(&out));
-    }
-    world.kill_watchdog("INC-1");
-    let opened = world.bg(&["review", "--incident", "INC-1", "--json"]).await;
-    assert!(opened.status.success(), "{}", text_of(&opened));
-    let number = serde_json::from_slice::<Value>(&opened.stdout).unwrap()["pr_number"]
-        .as_u64()
-        .unwrap();
+    let number = world.pushed_and_under_review("INC-1").await;
     received.lock().unwrap().clear();
 
     let paths = Paths::under(world.home.path());

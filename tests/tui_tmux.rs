@@ -28,6 +28,32 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A tmux server with its socket in `scratch`, running `command` in a `cols`×`rows`
+    /// window with each of `env` (`NAME=VALUE`) set; the pane stays after the program
+    /// exits, so what it printed can still be read.
+    fn start(scratch: &Path, (cols, rows): (u16, u16), env: &[String], command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: scratch.join("tmux.sock"),
+        };
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        let mut args = vec!["new-session", "-d", "-s", "app", "-x", &cols, "-y", &rows];
+        for pair in env {
+            args.extend(["-e", pair.as_str()]);
+        }
+        args.extend([
+            command,
+            ";",
+            "set-option",
+            "-t",
+            "app",
+            "remain-on-exit",
+            "on",
+        ]);
+        let out = tmux.run(&args);
+        assert!(out.status.success(), "tmux new-session failed: {out:?}");
+        tmux
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-S")
@@ -175,33 +201,17 @@ fn a_drill_is_walked_in_a_real_terminal_from_declare_to_the_submitted_review() {
     let scratch = tempfile::tempdir().unwrap();
     let home = scratch.path().join("home");
     let sandbox_dir = scratch.path().join("sandbox");
-    let tmux = Tmux {
-        socket: scratch.path().join("tmux.sock"),
-    };
     let program = private_copy_of_the_binary();
     let started = Instant::now();
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "app",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-e",
-        &format!("BREAKGLASS_HOME={}", home.display()),
-        "-e",
-        &format!("BREAKGLASS_DRILL_SANDBOX_DIR={}", sandbox_dir.display()),
+    let tmux = Tmux::start(
+        scratch.path(),
+        (120, 40),
+        &[
+            format!("BREAKGLASS_HOME={}", home.display()),
+            format!("BREAKGLASS_DRILL_SANDBOX_DIR={}", sandbox_dir.display()),
+        ],
         &format!("{} drill", program.display()),
-        ";",
-        "set-option",
-        "-t",
-        "app",
-        "remain-on-exit",
-        "on",
-    ]);
-    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    );
 
     // Declare: the form is prefilled from the drill scenario.
     tmux.wait_for("Declare an incident — DRILL");
@@ -293,30 +303,16 @@ fn the_approval_wait_counts_down_in_a_real_terminal_until_the_reviewer_approves(
         return;
     }
     let scratch = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: scratch.path().join("tmux.sock"),
-    };
     let program = private_copy_of_the_binary();
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "app",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-e",
-        &format!("BREAKGLASS_HOME={}", scratch.path().join("home").display()),
+    let tmux = Tmux::start(
+        scratch.path(),
+        (120, 40),
+        &[format!(
+            "BREAKGLASS_HOME={}",
+            scratch.path().join("home").display()
+        )],
         &format!("{} drill", program.display()),
-        ";",
-        "set-option",
-        "-t",
-        "app",
-        "remain-on-exit",
-        "on",
-    ]);
-    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    );
     tmux.wait_for("Declare an incident — DRILL");
     for _ in 0..5 {
         tmux.keys(&["Enter"]);
@@ -515,31 +511,19 @@ fn the_home_screen_opens_without_a_token_and_follows_another_process_live() {
             },
         ],
     );
-    let tmux = Tmux {
-        socket: scratch.path().join("tmux.sock"),
-    };
     let program = private_copy_of_the_binary();
     // No token anywhere: not in the environment, and no `gh` on the PATH.
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "app",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-e",
-        &format!("BREAKGLASS_HOME={}", home.display()),
-        "-e",
-        "GH_TOKEN=",
-        "-e",
-        "GITHUB_TOKEN=",
-        "-e",
-        "PATH=/nonexistent",
+    let tmux = Tmux::start(
+        scratch.path(),
+        (80, 24),
+        &[
+            format!("BREAKGLASS_HOME={}", home.display()),
+            "GH_TOKEN=".to_owned(),
+            "GITHUB_TOKEN=".to_owned(),
+            "PATH=/nonexistent".to_owned(),
+        ],
         &program.display().to_string(),
-    ]);
-    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    );
     let screen = tmux.wait_for("OPEN LEASES");
     assert!(screen.contains("INC-7"), "{screen}");
     assert!(
@@ -579,34 +563,17 @@ fn a_scenario_picked_with_d_is_walked_to_its_scorecard_in_a_real_terminal() {
     }
     let scratch = tempfile::tempdir().unwrap();
     let home = scratch.path().join("home");
-    let tmux = Tmux {
-        socket: scratch.path().join("tmux.sock"),
-    };
     let program = private_copy_of_the_binary();
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "app",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-e",
-        &format!("BREAKGLASS_HOME={}", home.display()),
-        "-e",
-        "GH_TOKEN=",
-        "-e",
-        "GITHUB_TOKEN=",
+    let tmux = Tmux::start(
+        scratch.path(),
+        (120, 40),
+        &[
+            format!("BREAKGLASS_HOME={}", home.display()),
+            "GH_TOKEN=".to_owned(),
+            "GITHUB_TOKEN=".to_owned(),
+        ],
         &program.display().to_string(),
-        ";",
-        "set-option",
-        "-t",
-        "app",
-        "remain-on-exit",
-        "on",
-    ]);
-    assert!(out.status.success(), "tmux new-session failed: {out:?}");
+    );
     tmux.wait_for("Home");
     tmux.keys(&["d"]);
     let picker = tmux.wait_for("Drill scenarios (10)");

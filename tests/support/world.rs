@@ -116,6 +116,27 @@ impl World {
         .await
     }
 
+    /// Incident `id` through its window with the separate steps (activate, push, restore;
+    /// its watchdog killed) and its retroactive review opened: the review PR's number.
+    pub async fn pushed_and_under_review(&self, id: &str) -> u64 {
+        let activated = self.activate(id, "10m", &[]).await;
+        assert!(activated.status.success(), "{}", text_of(&activated));
+        let dir = self.clone_dir();
+        for args in [
+            vec!["push", "--repo-dir", dir.to_str().unwrap()],
+            vec!["restore"],
+        ] {
+            let out = self.bg(&args).await;
+            assert!(out.status.success(), "{args:?}: {}", text_of(&out));
+        }
+        self.kill_watchdog(id);
+        let opened = self.bg(&["review", "--incident", id, "--json"]).await;
+        assert!(opened.status.success(), "{}", text_of(&opened));
+        serde_json::from_slice::<Value>(&opened.stdout).unwrap()["pr_number"]
+            .as_u64()
+            .unwrap()
+    }
+
     /// The classic protection of acme/api main, straight from the sandbox's state.
     pub fn protection(&self) -> Option<Value> {
         self.sandbox.classic_protection(&self.repo, "main")
